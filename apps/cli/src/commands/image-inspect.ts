@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { reportError } from '../errors.js';
+import { CliExit, openEngine, out } from '../runtime.js';
+
+/** `drydock image inspect [-f FORMAT] IMAGE...`: Docker's JSON array, or a template per image. */
+export function defineImageInspect(cmd: Command): Command {
+  return cmd
+    .description('Display detailed information on one or more images')
+    .argument('<images...>', 'IMAGE')
+    .option('-f, --format <string>', 'Format output using a custom template')
+    .action(async (images: string[], opts: { format?: string }) => {
+      const { engine } = await openEngine();
+      const found: Record<string, unknown>[] = [];
+      let failed = false;
+      for (const image of images) {
+        try {
+          found.push(engine.inspect(image));
+        } catch (err) {
+          reportError(err, false);
+          failed = true;
+        }
+      }
+      if (opts.format) {
+        const { renderTemplate } = await import('../format/inspect.js');
+        for (const item of found) out(renderTemplate(opts.format, item));
+      } else {
+        out(JSON.stringify(found, null, 4));
+      }
+      if (failed) throw new CliExit('', 1);
+    });
+}

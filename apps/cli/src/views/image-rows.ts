@@ -1,0 +1,145 @@
+import type { Engine, ImageSummary } from '@drydock/engine';
+import { reference } from '@drydock/engine';
+import { humanSize, humanSizeWithPrecision, timeAgo, truncateId } from '../format/units.js';
+import { CliExit } from '../runtime.js';
+
+/** Column headers of `docker images`, by template field. */
+export const IMAGE_HEADERS: Record<string, string> = {
+  Repository: 'REPOSITORY',
+  Tag: 'TAG',
+  Digest: 'DIGEST',
+  ID: 'IMAGE ID',
+  CreatedSince: 'CREATED',
+  CreatedAt: 'CREATED AT',
+  Size: 'SIZE',
+  Containers: 'CONTAINERS',
+  VirtualSize: 'VIRTUAL SIZE',
+  SharedSize: 'SHARED SIZE',
+  UniqueSize: 'UNIQUE SIZE',
+};
+
+/**
+ * Which images `docker images` shows (the daemon's Images()): intermediate
+ * images only with --all; then the filters reference=, dangling=, label=,
+ * before=, since=. A reference filter also narrows the tags shown.
+ */
+export function selectImages(engine: Engine, filters: Record<string, string[]>, all: boolean): ImageSummary[] {
+  for (const key of Object.keys(filters)) {
+    if (!['reference', 'dangling', 'label', 'before', 'since'].includes(key)) throw new CliExit(`Error: invalid filter '${key}'`, 1);
+  }
+  const dangling = filters.dangling?.map((v) => {
+    if (!['true', 'false', '1', '0'].includes(v.toLowerCase())) throw new CliExit(`Error: invalid filter 'dangling=${v}'`, 1);
+    return v === 'true' || v === '1';
+  })[0];
+  const beforeMs = filters.before?.map((r) => createdOf(engine, r));
+  const sinceMs = filters.since?.map((r) => createdOf(engine, r));
+  const out: ImageSummary[] = [];
+  for (const image of engine.list()) {
+    const isDangling = image.repoTags.length === 0;
+    if (!all && isDangling && image.hasChildren && dangling === undefined) continue;
+    if (dangling !== undefined && isDangling !== dangling) continue;
+    if (beforeMs && !beforeMs.every((t) => image.createdMs < t)) continue;
+    if (sinceMs && !sinceMs.every((t) => image.createdMs > t)) continue;
+    if (filters.label && !filters.label.every((l) => matchLabel(image.labels, l))) continue;
+    if (filters.reference) {
+      const tags = image.repoTags.filter((t) => filters.reference!.some((p) => reference.familiarMatch(p, reference.parseNormalizedNamed(t))));
+      const digests = image.repoDigests.filter((d) => filters.reference!.some((p) => reference.familiarMatch(p, reference.parseNormalizedNamed(d))));
+      if (tags.length === 0 && digests.length === 0) continue;
+      out.push({ ...image, repoTags: tags, repoDigests: digests });
+      continue;
+    }
+    out.push(image);
+  }
+  return out;
+}
+
+function createdOf(engine: Engine, refOrId: string): number {
+  const id = engine.resolve(refOrId);
+  return engine.list().find((i) => i.id === id)!.createdMs;
+}
+
+function matchLabel(labels: Record<string, string>, filter: string): boolean {
+  const i = filter.indexOf('=');
+  if (i < 0) return filter in labels;
+  return labels[filter.slice(0, i)] === filter.slice(i + 1);
+}
+
+/** The template fields of one `docker images` row (docker/cli imageContext). */
+export interface ImageRow {
+  Containers: string;
+  CreatedAt: string;
+  CreatedSince: string;
+  Digest: string;
+  ID: string;
+  Repository: string;
+  SharedSize: string;
+  Size: string;
+  Tag: string;
+  UniqueSize: string;
+  VirtualSize: string;
+}
+
+/**
+ * One row per repository:tag (per digest too with --digests), digest-only
+ * repositories as `<none>` tags, and `<none> <none>` for dangling images.
+ */
+export function imageRows(images: ImageSummary[], opts: { digests: boolean; trunc: boolean }): ImageRow[] {
+  const now = Date.now();
+  const rows: ImageRow[] = [];
+  for (const image of images) {
+    const row = (repository: string, tag: string, digest: string): ImageRow => ({
+      Containers: 'N/A',
+      CreatedAt: goTimeString(image.createdMs),
+      CreatedSince: timeAgo(new Date(Math.floor(image.createdMs / 1000) * 1000), new Date(now)),
+      Digest: digest,
+      ID: opts.trunc ? truncateId(image.id) : image.id,
+      Repository: repository,
+      SharedSize: 'N/A',
+      Size: humanSizeWithPrecision(image.size, 3),
+      Tag: tag,
+      UniqueSize: 'N/A',
+      VirtualSize: humanSize(image.size),
+    });
+    if (image.repoTags.length === 0 && image.repoDigests.length === 0) {
+      rows.push(row('<none>', '<none>', '<none>'));
+      continue;
+    }
+    const tagsByRepo = group(image.repoTags, (s) => splitAt(s, ':'));
+    const digestsByRepo = group(image.repoDigests, (s) => splitAt(s, '@'));
+    for (const [repo, tags] of tagsByRepo) {
+      const digests = opts.digests ? digestsByRepo.get(repo) ?? [] : [];
+      digestsByRepo.delete(repo);
+      for (const tag of tags) {
+        if (digests.length === 0) rows.push(row(repo, tag, '<none>'));
+        else for (const d of digests) rows.push(row(repo, tag, d));
+      }
+    }
+    for (const [repo, digests] of digestsByRepo) {
+      if (opts.digests) for (const d of digests) rows.push(row(repo, '<none>', d));
+      else rows.push(row(repo, '<none>', ''));
+    }
+  }
+  return rows;
+}
+
+/** Splits at the last separator that is not part of a registry host:port. */
+function splitAt(s: string, sep: ':' | '@'): [string, string] {
+  const i = sep === '@' ? s.indexOf('@') : s.lastIndexOf(':');
+  return i > s.lastIndexOf('/') ? [s.slice(0, i), s.slice(i + 1)] : [s, ''];
+}
+
+function group(values: string[], split: (s: string) => [string, string]): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const v of [...values].sort()) {
+    const [k, rest] = split(v);
+    m.set(k, [...(m.get(k) ?? []), rest]);
+  }
+  return m;
+}
+
+/** Go's time.Time.String() for a UTC instant, at second precision as Docker's Unix times. */
+export function goTimeString(ms: number): string {
+  const d = new Date(Math.floor(ms / 1000) * 1000);
+  const iso = d.toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} +0000 UTC`;
+}

@@ -1,0 +1,116 @@
+import { mkdirSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { loadImages, type LoadedImage } from './archive/load.js';
+import { saveImages } from './archive/save.js';
+import type { Digest } from './digest.js';
+import { emit, type OperationContext } from './events.js';
+import type { ContainerConfig } from './image/config.js';
+import { imageHistory, type HistoryItem } from './image/history.js';
+import { importImage, refInput } from './image/import.js';
+import { pruneImages, type PruneResult } from './image/prune.js';
+import { removeImage, type RemoveRecord } from './image/remove.js';
+import { parseTagTarget, resolveImage } from './image/resolve.js';
+import { inspectImage, listImages, type ImageSummary } from './image/summary.js';
+import { Journal } from './journal.js';
+import { familiarString } from './reference/index.js';
+import { ContentStore } from './store/content-store.js';
+import { openDatabase, writeTransaction, type Db } from './store/database.js';
+import { ImageStore } from './store/image-store.js';
+import { storeLayout, type StoreLayout } from './store/layout.js';
+import { diskUsage, type DiskUsage } from './store/disk-usage.js';
+
+export interface EngineOptions {
+  /** The state root; the caller decides (see defaultRoot). The engine reads no environment. */
+  root: string;
+}
+
+/**
+ * The engine over one state root. Several processes may open the same root at
+ * once (the CLI and the agent): every mutation is a SQLite write transaction
+ * and blobs are published atomically, so each sees the other's work whole.
+ */
+export class Engine {
+  readonly layout: StoreLayout;
+  private readonly db: Db;
+  readonly content: ContentStore;
+  readonly images: ImageStore;
+  readonly journal: Journal;
+
+  private constructor(opts: EngineOptions) {
+    this.layout = storeLayout(opts.root);
+    mkdirSync(this.layout.root, { recursive: true, mode: 0o711 });
+    this.db = openDatabase(this.layout.database);
+    this.content = new ContentStore(this.layout);
+    this.images = new ImageStore(this.db, this.content);
+    this.journal = new Journal(this.db);
+  }
+
+  static open(opts: EngineOptions): Engine {
+    const engine = new Engine(opts);
+    writeTransaction(engine.db, () => engine.content.recover((d) => engine.images.isReferenced(d)));
+    return engine;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  async importImage(ctx: OperationContext, input: Readable, opts: { source: string; message?: string; ref?: string; applyChanges?: (c: ContainerConfig) => ContainerConfig }): Promise<Digest> {
+    const ref = opts.ref ? parseTagTarget(opts.ref) : undefined;
+    const id = await importImage(this, ctx, input, { ...opts, ref });
+    this.journal.append({ actor: ctx.actor, action: 'image.import', target: ref ? familiarString(ref) : undefined, digest: id, detail: { source: opts.source } });
+    return id;
+  }
+
+  /** `docker tag SOURCE TARGET`. */
+  tag(ctx: OperationContext, source: string, target: string): void {
+    const { id } = resolveImage(this.images, source);
+    const ref = parseTagTarget(target);
+    this.images.tag(refInput(ref), id);
+    emit(ctx, { type: 'engine:image:tagged', id, ref: familiarString(ref) });
+    this.journal.append({ actor: ctx.actor, action: 'image.tag', target: familiarString(ref), digest: id, detail: { source } });
+  }
+
+  resolve(refOrId: string): Digest {
+    return resolveImage(this.images, refOrId).id;
+  }
+
+  list(): ImageSummary[] {
+    return listImages(this.images);
+  }
+
+  inspect(refOrId: string): Record<string, unknown> {
+    return inspectImage(this.images, this.resolve(refOrId));
+  }
+
+  history(refOrId: string): HistoryItem[] {
+    return imageHistory(this.images, this.resolve(refOrId));
+  }
+
+  remove(ctx: OperationContext, refOrId: string, opts: { force?: boolean; prune?: boolean } = {}): RemoveRecord[] {
+    const records = removeImage(this.images, ctx, refOrId, opts);
+    this.journal.append({ actor: ctx.actor, action: 'image.rm', target: refOrId, detail: { records, force: opts.force ?? false } });
+    return records;
+  }
+
+  prune(ctx: OperationContext, opts: { all?: boolean }): PruneResult {
+    const result = pruneImages(this.images, ctx, opts);
+    this.journal.append({ actor: ctx.actor, action: 'image.prune', detail: { deleted: result.records.length, reclaimed: result.reclaimed } });
+    return result;
+  }
+
+  async save(ctx: OperationContext, names: string[], out: Writable): Promise<void> {
+    await saveImages(this, ctx, names, out);
+    this.journal.append({ actor: ctx.actor, action: 'image.save', target: names.join(' ') });
+  }
+
+  async load(ctx: OperationContext, input: Readable): Promise<LoadedImage[]> {
+    const loaded = await loadImages({ content: this.content, images: this.images, tmp: this.layout.tmp }, ctx, input);
+    for (const l of loaded) this.journal.append({ actor: ctx.actor, action: 'image.load', target: l.tags.join(' ') || undefined, digest: l.id });
+    return loaded;
+  }
+
+  diskUsage(): DiskUsage {
+    return diskUsage(this.images);
+  }
+}

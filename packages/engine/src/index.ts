@@ -1,0 +1,13 @@
+export { Engine, type EngineOptions } from './engine.js';
+export { DrydockError, isDrydockError, type ErrorCode } from './errors.js';
+export type { EngineEvent, OperationContext } from './events.js';
+export { shortId, sha256, type Digest } from './digest.js';
+export type { ImageSummary } from './image/summary.js';
+export type { HistoryItem } from './image/history.js';
+export type { RemoveRecord } from './image/remove.js';
+export type { PruneResult } from './image/prune.js';
+export type { LoadedImage } from './archive/load.js';
+export type { DiskUsage, UsageRow } from './store/disk-usage.js';
+export type { ContainerConfig, ImageConfig, HistoryEntry } from './image/config.js';
+export * as reference from './reference/index.js';
+export { parseChanges } from './image/changes.js';

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# npm test: installs what the tests need, starts the peers, runs every suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+if [ "$(id -u)" -eq 0 ]; then
+  bash scripts/debian-packages.sh $(grep -hv '^#' scripts/engine-packages.txt scripts/test-packages.txt)
+fi
+[ -d node_modules/.bin ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+(cd apps/cli && node build.mjs)
+
+eval "$(bash scripts/peers.sh)"
+export DRYDOCK_REPO="$root"
+
+report=$(mktemp)
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+' "$report" || true
+rm -f "$report"
+exit $status
