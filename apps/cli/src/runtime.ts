@@ -30,7 +30,7 @@ export function closeEngine(): void {
 
 /** Prints to stdout, honouring backpressure only at exit (outputs are small). */
 export function out(text: string): void {
-  process.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
 export function err(text: string): void {

@@ -13,10 +13,10 @@ export function defineImageHistory(cmd: Command): Command {
     .action(async (image: string, opts: { format?: string; human: boolean; trunc: boolean; quiet?: boolean }) => {
       const { engine } = await openEngine();
       const { historyRows, HISTORY_HEADERS } = await import('../views/history-rows.js');
-      const { renderFormat } = await import('../views/render.js');
+      const { printFormat } = await import('../views/render.js');
       const rows = historyRows(engine.history(image), { human: opts.human, trunc: opts.trunc });
       const format = opts.quiet ? '{{.ID}}' : opts.format ?? 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
-      out(renderFormat(format, rows, HISTORY_HEADERS));
+      printFormat(format, rows, HISTORY_HEADERS);
     });
 }
 

@@ -21,7 +21,7 @@ export function defineImageInspect(cmd: Command): Command {
         }
       }
       if (opts.format) {
-        const { renderTemplate } = await import('../format/inspect.js');
+        const { renderTemplate } = await import('../format/go-template.js');
         for (const item of found) out(renderTemplate(opts.format, item));
       } else {
         out(JSON.stringify(found, null, 4));

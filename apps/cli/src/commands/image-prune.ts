@@ -1,6 +1,5 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { humanSize } from '../format/units.js';
 import { openEngine, out } from '../runtime.js';
 
 /** `drydock image prune [-a] [-f]`: asks first unless forced, as Docker does. */
@@ -15,6 +14,7 @@ export function defineImagePrune(cmd: Command): Command {
         : 'WARNING! This will remove all dangling images.';
       if (!opts.force && !(await confirm(warning))) return;
       const { engine, ctx } = await openEngine();
+      const { humanSize } = await import('../format/units.js');
       const result = engine.prune(ctx, { all: opts.all ?? false });
       if (result.records.length > 0) {
         out('Deleted Images:');

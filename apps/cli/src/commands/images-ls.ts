@@ -17,7 +17,7 @@ export function defineImageLs(cmd: Command): Command {
     .action(async (repository: string | undefined, opts: { all?: boolean; digests?: boolean; filter: string[]; format?: string; trunc: boolean; quiet?: boolean }) => {
       const { engine } = await openEngine();
       const { selectImages, imageRows, IMAGE_HEADERS } = await import('../views/image-rows.js');
-      const { renderFormat } = await import('../views/render.js');
+      const { printFormat } = await import('../views/render.js');
       const filters = parseFilters(opts.filter);
       if (repository) (filters.reference ??= []).push(repository);
       const images: ImageSummary[] = selectImages(engine, filters, opts.all ?? false);
@@ -25,6 +25,6 @@ export function defineImageLs(cmd: Command): Command {
       const format = opts.quiet
         ? '{{.ID}}'
         : opts.format ?? (opts.digests ? 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}' : 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}');
-      out(renderFormat(format, rows, IMAGE_HEADERS));
+      printFormat(format, rows, IMAGE_HEADERS);
     });
 }

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { humanSize } from '../format/units.js';
 import { openEngine, out } from '../runtime.js';
-import { renderFormat } from '../views/render.js';
 
 const HEADERS = { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' };
 
@@ -12,6 +10,8 @@ export function defineSystemDf(cmd: Command): Command {
     .option('--format <string>', 'Pretty-print using a Go template')
     .action(async (opts: { format?: string }) => {
       const { engine } = await openEngine();
+      const { humanSize } = await import('../format/units.js');
+      const { printFormat } = await import('../views/render.js');
       const usage = engine.diskUsage();
       const row = (type: string, u: { total: number; active: number; size: number; reclaimable: number }) => ({
         Active: String(u.active),
@@ -21,6 +21,6 @@ export function defineSystemDf(cmd: Command): Command {
         Type: type,
       });
       const rows = [row('Images', usage.images), row('Containers', usage.containers), row('Local Volumes', usage.volumes), row('Build Cache', usage.buildCache)];
-      out(renderFormat(opts.format ?? 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}', rows, HEADERS));
+      printFormat(opts.format ?? 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}', rows, HEADERS);
     });
 }

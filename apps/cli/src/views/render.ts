@@ -1,9 +1,10 @@
 import { formatRows } from '../format/table.js';
 
 /**
- * Renders rows with a Docker --format string (`table …`, a Go template, or
- * `json`) and returns the text without a trailing newline.
+ * Prints rows with a Docker --format string (`table …`, a Go template, or
+ * `json`). Nothing at all is printed for no rows and a non-table format.
  */
-export function renderFormat(format: string, rows: object[], headers: Record<string, string>): string {
-  return formatRows(format, rows, headers).replace(/\n$/, '');
+export function printFormat(format: string, rows: object[], headers: Record<string, string>): void {
+  const text = formatRows(format, rows, headers);
+  if (text !== '') process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }

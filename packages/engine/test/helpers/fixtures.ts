@@ -18,17 +18,16 @@ export async function tarOf(entries: TarEntry[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (c: Buffer) => chunks.push(c));
+    pack.on('data', (c) => chunks.push(c as Buffer));
     pack.on('end', () => resolve());
     pack.on('error', reject);
   });
   for (const e of entries) {
     const type = e.type ?? 'file';
     const content = e.content === undefined ? Buffer.alloc(0) : Buffer.from(e.content);
-    pack.entry(
-      { name: e.name, type, mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644), mtime: new Date(1_700_000_000_000), ...(e.linkname ? { linkname: e.linkname } : {}) },
-      type === 'file' ? content : undefined,
-    );
+    const header = { name: e.name, type, mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644), mtime: new Date(1_700_000_000_000), ...(e.linkname ? { linkname: e.linkname } : {}) };
+    if (type === 'file') pack.entry(header, content);
+    else pack.entry(header);
   }
   pack.finalize();
   await done;

@@ -1,0 +1,78 @@
+import { Command, CommanderError } from 'commander';
+import { defineImageHistory } from './commands/image-history.js';
+import { defineImageImport } from './commands/image-import.js';
+import { defineImageInspect } from './commands/image-inspect.js';
+import { defineImageLoad } from './commands/image-load.js';
+import { defineImagePrune } from './commands/image-prune.js';
+import { defineImageRm } from './commands/image-rm.js';
+import { defineImageSave } from './commands/image-save.js';
+import { defineImageTag } from './commands/image-tag.js';
+import { defineImageLs } from './commands/images-ls.js';
+import { defineSystemDf } from './commands/system-df.js';
+import { readEnv } from './env.js';
+import { reportError } from './errors.js';
+import { closeEngine } from './runtime.js';
+
+import { VERSION } from './version.js';
+
+/**
+ * The command tree. Definitions are cheap; each action loads the engine and
+ * its views lazily, so `--version` and `--help` start fast.
+ */
+function buildProgram(): Command {
+  const program = new Command('drydock')
+    .description('A daemonless container image engine with Docker-compatible commands')
+    .version(`Drydock version ${VERSION}`, '-v, --version', 'Print version information and quit')
+    .showSuggestionAfterError(false)
+    .exitOverride();
+  const configure = (c: Command) => c.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  const image = configure(program.command('image').description('Manage images'));
+  const sub = (parent: Command, name: string, define: (c: Command) => Command, ...aliases: string[]) => {
+    const c = configure(define(parent.command(name)));
+    for (const a of aliases) c.alias(a);
+    return c;
+  };
+  sub(image, 'ls', defineImageLs, 'list');
+  sub(image, 'tag', defineImageTag);
+  sub(image, 'rm', defineImageRm, 'remove');
+  sub(image, 'inspect', defineImageInspect);
+  sub(image, 'history', defineImageHistory);
+  sub(image, 'save', defineImageSave);
+  sub(image, 'load', defineImageLoad);
+  sub(image, 'import', defineImageImport);
+  sub(image, 'prune', defineImagePrune);
+
+  const system = configure(program.command('system').description('Manage Drydock'));
+  sub(system, 'df', defineSystemDf);
+
+  // Docker's top-level shortcuts.
+  sub(program, 'images', defineImageLs);
+  sub(program, 'rmi', defineImageRm);
+  sub(program, 'tag', defineImageTag);
+  sub(program, 'save', defineImageSave);
+  sub(program, 'load', defineImageLoad);
+  sub(program, 'import', defineImageImport);
+  sub(program, 'history', defineImageHistory);
+  sub(program, 'inspect', defineImageInspect);
+  return program;
+}
+
+/** Parses and runs one command line; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are "errors" to commander; usage errors exit 125 like Docker's CLI.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return err.exitCode === 0 ? 0 : 125;
+    }
+    return reportError(err, readEnv().debug);
+  } finally {
+    closeEngine();
+  }
+}
+

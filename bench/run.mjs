@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// npm run bench: Drydock and Docker side by side on the same work, one run.
+// Prints a table of median wall times and the ratio Drydock/Docker (< 1 is faster).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tar from 'tar-stream';
+
+const repo = new URL('..', import.meta.url).pathname;
+const drydock = join(repo, 'bin/drydock');
+const fixtures = process.env.DRYDOCK_FIXTURES ?? '/var/cache/drydock-test';
+const debian = join(fixtures, 'debian-rootfs.tar');
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const work = mkdtempSync(join(tmpdir(), 'drydock-bench-'));
+const env = { ...process.env, DRYDOCK_ROOT: join(work, 'root') };
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26, ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+}
+function time(fn) {
+  const t = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+/** Runs setup (untimed) then fn (timed) `runs` times; returns the median ms. */
+function measure(setup, fn) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    setup();
+    times.push(time(fn));
+  }
+  return median(times);
+}
+const results = [];
+function record(name, ours, docker, target) {
+  results.push({ name, drydock: ours, docker, ratio: docker ? ours / docker : undefined, target });
+}
+const dockerQuiet = (args) => spawnSync('docker', args, { stdio: 'ignore' });
+
+// Warm the bundle and the page cache so neither side pays for the first read.
+run(drydock, ['--version']);
+execFileSync('cat', [debian], { stdio: ['ignore', 'ignore', 'ignore'] });
+
+// 1. import the Debian rootfs.
+record(
+  `image import (Debian minbase, ${(statSync(debian).size / 1e6).toFixed(0)} MB tar)`,
+  measure(() => spawnSync(drydock, ['rmi', '-f', 'bench/debian:1'], { env, stdio: 'ignore' }), () => run(drydock, ['import', debian, 'bench/debian:1'])),
+  measure(() => dockerQuiet(['rmi', '-f', 'bench/debian:1']), () => run('docker', ['import', debian, 'bench/debian:1'])),
+  '<= 1.0',
+);
+
+// 2. save it.
+const ourTar = join(work, 'ours.tar');
+const dockerTar = join(work, 'docker.tar');
+record(
+  'image save (Debian)',
+  measure(() => rmSync(ourTar, { force: true }), () => run(drydock, ['save', '-o', ourTar, 'bench/debian:1'])),
+  measure(() => rmSync(dockerTar, { force: true }), () => run('docker', ['save', '-o', dockerTar, 'bench/debian:1'])),
+  '<= 1.0',
+);
+
+// 3. load it into an empty store.
+record(
+  'image load (Debian)',
+  measure(() => spawnSync(drydock, ['rmi', '-f', 'bench/debian:1'], { env, stdio: 'ignore' }), () => run(drydock, ['load', '-i', ourTar])),
+  measure(() => dockerQuiet(['rmi', '-f', 'bench/debian:1']), () => run('docker', ['load', '-i', dockerTar])),
+  '<= 1.0',
+);
+
+// 4. image ls with 1,000 images: one archive of 1,000 configs over one small layer.
+const many = join(work, 'many.tar');
+await writeManyImages(many, 1000);
+run(drydock, ['load', '-i', many]);
+run('docker', ['load', '-i', many]);
+record(
+  'image ls (1,000 images)',
+  measure(() => {}, () => run(drydock, ['images'])),
+  measure(() => {}, () => run('docker', ['images'])),
+  '< 200 ms',
+);
+
+// 5. CLI start-up.
+record('drydock --version', measure(() => {}, () => run(drydock, ['--version'])), measure(() => {}, () => run('docker', ['--version'])), '< 200 ms');
+
+// Clean up Docker's side.
+const ids = execFileSync('docker', ['images', '-q', '--filter', 'reference=bench/*'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+if (ids.length) dockerQuiet(['rmi', '-f', ...new Set(ids)]);
+rmSync(work, { recursive: true, force: true });
+
+const pad = (s, n) => String(s).padEnd(n);
+console.log(`\n${pad('benchmark', 44)}${pad('drydock', 12)}${pad('docker', 12)}${pad('ratio', 8)}target`);
+for (const r of results) {
+  console.log(`${pad(r.name, 44)}${pad(`${r.drydock.toFixed(0)} ms`, 12)}${pad(r.docker ? `${r.docker.toFixed(0)} ms` : '-', 12)}${pad(r.ratio ? r.ratio.toFixed(2) : '-', 8)}${r.target}`);
+}
+
+async function writeManyImages(path, n) {
+  const layer = await tarBuffer([{ name: 'hello.txt', content: 'hello\n' }]);
+  const diffId = `sha256:${createHash('sha256').update(layer).digest('hex')}`;
+  const entries = [{ name: 'layer.tar', content: layer }];
+  const manifest = [];
+  for (let i = 0; i < n; i++) {
+    const created = new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString();
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', created, config: { Labels: { i: String(i) } }, history: [{ created, comment: `image ${i}` }], rootfs: { type: 'layers', diff_ids: [diffId] } }));
+    const hex = createHash('sha256').update(config).digest('hex');
+    entries.push({ name: `${hex}.json`, content: config });
+    manifest.push({ Config: `${hex}.json`, RepoTags: [`bench/many${i % 50}:v${i}`], Layers: ['layer.tar'] });
+  }
+  entries.push({ name: 'manifest.json', content: Buffer.from(JSON.stringify(manifest)) });
+  writeFileSync(path, await tarBuffer(entries));
+}
+
+async function tarBuffer(entries) {
+  const pack = tar.pack();
+  const chunks = [];
+  pack.on('data', (c) => chunks.push(c));
+  const done = new Promise((r) => pack.on('end', r));
+  for (const e of entries) pack.entry({ name: e.name, mode: 0o644 }, Buffer.from(e.content));
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}

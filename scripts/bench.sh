@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# npm run bench: the same set-up as npm test, then the side-by-side benchmark.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" -eq 0 ]; then
+  bash scripts/debian-packages.sh $(grep -hv '^#' scripts/engine-packages.txt scripts/test-packages.txt)
+fi
+[ -d node_modules/.bin ] || npm ci --no-audit --no-fund
+(cd apps/cli && node build.mjs)
+eval "$(bash scripts/peers.sh)"
+node bench/run.mjs
