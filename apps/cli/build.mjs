@@ -1,9 +1,10 @@
 // Bundles the CLI into dist/ with esbuild: one entry, lazily loaded chunks,
 // native and data-bearing packages left external. Keeps `drydock --version` fast.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true });
 await build({
   entryPoints: { drydock: new URL('./src/main.ts', import.meta.url).pathname },
   outdir: new URL('./dist', import.meta.url).pathname,

@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { loadImages, type LoadedImage } from './archive/load.js';
-import { saveImages } from './archive/save.js';
+import type { LoadedImage } from './archive/load.js';
 import type { Digest } from './digest.js';
 import { emit, type OperationContext } from './events.js';
 import type { ContainerConfig } from './image/config.js';
 import { imageHistory, type HistoryItem } from './image/history.js';
-import { importImage, refInput } from './image/import.js';
+import { refInput } from './image/ref-input.js';
 import { pruneImages, type PruneResult } from './image/prune.js';
 import { removeImage, type RemoveRecord } from './image/remove.js';
 import { parseTagTarget, resolveImage } from './image/resolve.js';
@@ -47,7 +46,9 @@ export class Engine {
 
   static open(opts: EngineOptions): Engine {
     const engine = new Engine(opts);
-    writeTransaction(engine.db, () => engine.content.recover((d) => engine.images.isReferenced(d)));
+    if (engine.content.needsRecovery()) {
+      writeTransaction(engine.db, () => engine.content.recover((d) => engine.images.isReferenced(d)));
+    }
     return engine;
   }
 
@@ -57,6 +58,8 @@ export class Engine {
 
   async importImage(ctx: OperationContext, input: Readable, opts: { source: string; message?: string; ref?: string; applyChanges?: (c: ContainerConfig) => ContainerConfig }): Promise<Digest> {
     const ref = opts.ref ? parseTagTarget(opts.ref) : undefined;
+    // Archive code (tar, decompression) loads on first use: listing and tagging stay light.
+    const { importImage } = await import('./image/import.js');
     const id = await importImage(this, ctx, input, { ...opts, ref });
     this.journal.append({ actor: ctx.actor, action: 'image.import', target: ref ? familiarString(ref) : undefined, digest: id, detail: { source: opts.source } });
     return id;
@@ -100,11 +103,13 @@ export class Engine {
   }
 
   async save(ctx: OperationContext, names: string[], out: Writable): Promise<void> {
+    const { saveImages } = await import('./archive/save.js');
     await saveImages(this, ctx, names, out);
     this.journal.append({ actor: ctx.actor, action: 'image.save', target: names.join(' ') });
   }
 
   async load(ctx: OperationContext, input: Readable): Promise<LoadedImage[]> {
+    const { loadImages } = await import('./archive/load.js');
     const loaded = await loadImages({ content: this.content, images: this.images, tmp: this.layout.tmp }, ctx, input);
     for (const l of loaded) this.journal.append({ actor: ctx.actor, action: 'image.load', target: l.tags.join(' ') || undefined, digest: l.id });
     return loaded;

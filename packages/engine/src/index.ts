@@ -10,4 +10,3 @@ export type { LoadedImage } from './archive/load.js';
 export type { DiskUsage, UsageRow } from './store/disk-usage.js';
 export type { ContainerConfig, ImageConfig, HistoryEntry } from './image/config.js';
 export * as reference from './reference/index.js';
-export { parseChanges } from './image/changes.js';

@@ -99,3 +99,37 @@ describe('image tag and rm (Docker daemon rules)', () => {
     ]);
   });
 });
+
+describe('image history', () => {
+  it('pairs non-empty entries with layers, newest first, and marks unknown images <missing>', async () => {
+    const { sha256: hash } = await import('../src/index.js');
+    const { tarOf } = await import('./helpers/fixtures.js');
+    const layer1 = await tarOf([{ name: 'a', content: 'aaaa' }]);
+    const layer2 = await tarOf([{ name: 'b', content: 'bbbbbbbb' }]);
+    const config = {
+      architecture: 'amd64',
+      os: 'linux',
+      created: '2024-01-02T00:00:00Z',
+      history: [
+        { created: '2024-01-01T00:00:00Z', created_by: '/bin/sh -c #(nop) ADD file:abc in / ' },
+        { created: '2024-01-01T00:00:01Z', created_by: '/bin/sh -c #(nop)  CMD ["sh"]', empty_layer: true },
+        { created: '2024-01-02T00:00:00Z', created_by: 'RUN /bin/sh -c echo b > /b # buildkit', comment: 'buildkit.dockerfile.v0' },
+      ],
+      rootfs: { type: 'layers', diff_ids: [hash(layer1), hash(layer2)] },
+    };
+    const configBytes = Buffer.from(JSON.stringify(config));
+    const manifest = [{ Config: 'config.json', RepoTags: ['hist:1'], Layers: ['l1.tar', 'l2.tar'] }];
+    const archive = await tarOf([
+      { name: 'config.json', content: configBytes },
+      { name: 'l1.tar', content: layer1 },
+      { name: 'l2.tar', content: layer2 },
+      { name: 'manifest.json', content: JSON.stringify(manifest) },
+    ]);
+    const [loaded] = await t.engine.load(ctx, streamOf(archive));
+    expect(t.engine.history('hist:1')).toEqual([
+      { id: loaded!.id, created: '2024-01-02T00:00:00Z', createdBy: 'RUN /bin/sh -c echo b > /b # buildkit', size: 8, comment: 'buildkit.dockerfile.v0', tags: ['hist:1'] },
+      { id: '<missing>', created: '2024-01-01T00:00:01Z', createdBy: '/bin/sh -c #(nop)  CMD ["sh"]', size: 0, comment: '', tags: [] },
+      { id: '<missing>', created: '2024-01-01T00:00:00Z', createdBy: '/bin/sh -c #(nop) ADD file:abc in / ', size: 4, comment: '', tags: [] },
+    ]);
+  });
+});

@@ -15,7 +15,7 @@ export function defineImageImport(cmd: Command): Command {
     .option('--platform <string>', 'Set platform if server is multi-platform capable')
     .action(async (source: string, repository: string | undefined, opts: { change: string[]; message?: string }) => {
       const { engine, ctx } = await openEngine();
-      const { parseChanges } = await import('@drydock/engine');
+      const { parseChanges } = await import('@drydock/engine/changes');
       const applyChanges = parseChanges(opts.change);
       const isUrl = /^https?:\/\//i.test(source);
       const input = source === '-' ? process.stdin : isUrl ? await download(source) : await openFile(source);

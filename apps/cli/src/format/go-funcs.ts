@@ -98,9 +98,10 @@ function index(item: unknown, ...indexes: unknown[]): unknown {
       if (x === arr.length) throw new Error(`reflect: ${k === 'string' ? 'string' : 'slice'} index out of range`);
       item = arr[x];
     } else if (k === 'map') {
-      if (!isNil(i) && typeof i !== 'string') throw new Error(`value has type ${goTypeName(i)}; should be string`);
+      if (isNil(i)) throw new Error('value is nil; should be of type string');
+      if (typeof i !== 'string') throw new Error(`value has type ${goTypeName(i)}; should be string`);
       const o = item as Record<string, unknown>;
-      item = typeof i === 'string' && Object.hasOwn(o, i) ? o[i] : undefined;
+      item = Object.hasOwn(o, i) ? o[i] : undefined;
     } else {
       throw new Error(`can't index item of type ${goTypeName(item)}`);
     }
@@ -140,12 +141,37 @@ function isSeparator(ch: string): boolean {
   return /^\s$/u.test(ch);
 }
 
-/** `strings.Title`: upper-cases the first letter of each word. */
+/** Per-rune case mapping like Go's `unicode.ToUpper`/`ToLower`: never changes the rune count. */
+function mapRunes(s: string, f: (ch: string) => string): string {
+  let out = '';
+  for (const ch of s) {
+    const m = Array.from(f(ch));
+    out += m.length === 1 ? m[0] : ch;
+  }
+  return out;
+}
+
+const upper = (s: string): string => mapRunes(s, (c) => c.toUpperCase());
+const lower = (s: string): string => mapRunes(s, (c) => {
+  const m = Array.from(c.toLowerCase());
+  return m[0] ?? c;
+});
+
+/** `unicode.ToTitle` for one rune: the Latin digraphs have their own title forms. */
+function toTitle(ch: string): string {
+  const cp = ch.codePointAt(0)!;
+  for (const base of [0x1c4, 0x1c7, 0x1ca, 0x1f1]) {
+    if (cp >= base && cp <= base + 2) return String.fromCodePoint(base + 1);
+  }
+  return upper(ch);
+}
+
+/** `strings.Title`: upper-cases (title-cases) the first letter of each word. */
 function title(s: string): string {
   let prev = ' ';
   let out = '';
   for (const ch of s) {
-    out += isSeparator(prev) ? ch.toUpperCase() : ch;
+    out += isSeparator(prev) ? toTitle(ch) : ch;
     prev = ch;
   }
   return out;
@@ -177,8 +203,8 @@ export const BUILTIN_FUNCS: FuncMap = {
   split: { params: ['string', 'string'], fn: (s: string, sep: string) => (sep === '' ? Array.from(s) : s.split(sep)) },
   join: { params: ['strings', 'string'], fn: (a: string[] | null, sep: string) => (a ?? []).join(sep) },
   title: { params: ['string'], fn: title },
-  lower: { params: ['string'], fn: (s: string) => s.toLowerCase() },
-  upper: { params: ['string'], fn: (s: string) => s.toUpperCase() },
+  lower: { params: ['string'], fn: lower },
+  upper: { params: ['string'], fn: upper },
   pad: { params: ['string', 'int', 'int'], fn: (s: string, l: number, r: number) => (s === '' ? s : repeat(l) + s + repeat(r)) },
   truncate: {
     params: ['string', 'int'],

@@ -26,6 +26,11 @@ export interface Item { t: ItemType; v: string; pos: number; line: number }
 /** Words lexed as keywords rather than function names. */
 export const KEYWORDS = new Set(['if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'break', 'continue', 'nil']);
 
+/** What Go's `scanNumber` accepts before checking the next character. */
+const NUMBER = new RegExp(
+  '^[+-]?(0[xX][0-9a-fA-F_]*(\\.[0-9a-fA-F_]*)?([pP][+-]?[0-9_]*)?|0[oO][0-7_]*|0[bB][01_]*'
+  + '|[0-9_]*(\\.[0-9_]*)?([eE][+-]?[0-9_]*)?)i?',
+);
 const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n';
 const isAlnum = (c: string | undefined): boolean => c !== undefined && /^[\p{L}\p{Nd}_]$/u.test(c);
 const fmtU = (c: string): string => {
@@ -37,10 +42,17 @@ const fmtU = (c: string): string => {
 /** Splits a template into Go lexer items; a lexing error ends the list with an error item. */
 export function lex(src: string): Item[] {
   const items: Item[] = [];
+  const newlines: number[] = [];
+  for (let i = src.indexOf('\n'); i >= 0; i = src.indexOf('\n', i + 1)) newlines.push(i);
   const lineAt = (p: number): number => {
-    let n = 1;
-    for (let i = src.indexOf('\n'); i >= 0 && i < p; i = src.indexOf('\n', i + 1)) n++;
-    return n;
+    let lo = 0;
+    let hi = newlines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (newlines[mid]! < p) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
   };
   const push = (t: ItemType, s: number, e: number, v = src.slice(s, e)): void => { items.push({ t, v, pos: s, line: lineAt(s) }); };
   const chAt = (p: number): string | undefined => (p < src.length ? String.fromCodePoint(src.codePointAt(p)!) : undefined);
@@ -137,7 +149,7 @@ export function lex(src: string): Item[] {
         if (atTerminator(pos)) push(c === '$' ? 'var' : 'dot', start, pos);
         else r = lexWord(c === '$' ? 'var' : 'field');
       } else if (/[-+.0-9]/.test(c)) {
-        const m = /^[+-]?(0[xX][0-9a-fA-F_]*(\.[0-9a-fA-F_]*)?([pP][+-]?[0-9_]*)?|0[oO][0-7_]*|0[bB][01_]*|[0-9_]*(\.[0-9_]*)?([eE][+-]?[0-9_]*)?)i?/.exec(src.slice(start))!;
+        const m = NUMBER.exec(src.slice(start))!;
         pos = start + m[0].length;
         if (isAlnum(chAt(pos))) return fail(`bad number syntax: ${goQuote(src.slice(start, pos + chAt(pos)!.length))}`, start);
         push('number', start, pos);

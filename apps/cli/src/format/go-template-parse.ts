@@ -31,6 +31,7 @@ export type TNode =
   | { k: 'text'; pos: number; text: string }
   | { k: 'action'; pos: number; pipe: Pipe }
   | ControlNode
+  | { k: 'template'; pos: number; name: string; pipe: Pipe | null }
   | { k: 'break' | 'continue'; pos: number };
 type Marker = { k: 'end' | 'else'; pos: number };
 const isMarker = (n: TNode | Marker): n is Marker => n.k === 'end' || n.k === 'else';
@@ -56,7 +57,13 @@ export function nodeString(n: Arg | Cmd): string {
 
 
 /** Parses a template into its node list, checking function names with `hasFunc`. */
-export function parseTemplate(src: string, hasFunc: (name: string) => boolean): TNode[] {
+/** A parsed template: its body plus the templates named by `{{define}}`/`{{block}}`. */
+export interface ParsedTemplate { root: TNode[]; defs: Map<string, TNode[]> }
+
+const isEmptyList = (list: readonly TNode[]): boolean => list.every((n) => n.k === 'text' && n.text.trim() === '');
+
+/** Parses a template, checking function names with `hasFunc`. @throws TemplateError */
+export function parseTemplate(src: string, hasFunc: (name: string) => boolean): ParsedTemplate {
   const items = lex(src);
   let i = 0;
   let far = 0;
@@ -227,10 +234,40 @@ export function parseTemplate(src: string, hasFunc: (name: string) => boolean): 
     return { k, pos: pipe.pos, pipe, list, elseList };
   };
 
+  const defs = new Map<string, TNode[]>();
+  const templateName = (context: string): [string, Item] => {
+    const it = nextNonSpace();
+    if (it.t !== 'string' && it.t !== 'raw') return unexpected(it, context);
+    const name = unquote(it.v);
+    return name === undefined ? errorf('invalid syntax') : [name, it];
+  };
+  const definition = (name: string, context: string): void => {
+    const saved = [vars, rangeDepth] as const;
+    vars = ['$'];
+    rangeDepth = 0;
+    const [list, end] = itemList();
+    if (end.k !== 'end') errorf(`unexpected {{else}} in ${context}`);
+    [vars, rangeDepth] = saved;
+    const old = defs.get(name);
+    if (!old || isEmptyList(old)) defs.set(name, list);
+    else if (!isEmptyList(list)) errorf(`template: multiple definition of template ${goQuote(name)}`);
+  };
+
   const action = (): TNode | Marker => {
     const it = nextNonSpace();
     switch (it.t) {
-      case 'block': case 'template': case 'define': return errorf(`{{${it.t}}} is not supported`);
+      case 'template': {
+        const [name, tok] = templateName('template clause');
+        let pipe: Pipe | null = null;
+        if (nextNonSpace().t !== 'rd') { i--; pipe = pipeline('template clause', 'rd'); }
+        return { k: 'template', pos: tok.pos, name, pipe };
+      }
+      case 'block': {
+        const [name, tok] = templateName('block clause');
+        const pipe = pipeline('block clause', 'rd');
+        definition(name, 'block clause');
+        return { k: 'template', pos: tok.pos, name, pipe };
+      }
       case 'break': case 'continue':
         { const tk = nextNonSpace(); if (tk.t !== 'rd') unexpected(tk, `{{${it.t}}}`); }
         if (rangeDepth === 0) errorf(`{{${it.t}}} outside {{range}}`);
@@ -261,9 +298,20 @@ export function parseTemplate(src: string, hasFunc: (name: string) => boolean): 
 
   const root: TNode[] = [];
   while (peek().t !== 'eof') {
+    if (peek().t === 'ld') {
+      const at = i;
+      next();
+      if (nextNonSpace().t === 'define') {
+        const [name] = templateName('define clause');
+        expect('rd', 'define clause');
+        definition(name, 'define clause');
+        continue;
+      }
+      i = at;
+    }
     const n = textOrAction();
     if (isMarker(n)) return errorf(`unexpected {{${n.k}}}`);
     root.push(n);
   }
-  return root;
+  return { root, defs };
 }

@@ -36,11 +36,25 @@ function formatSegment(text: string, o: TabwriterOptions): string {
     lines[lines.length - 1]!.push({ text: cur, width: stringWidth(cur), htab });
     cur = '';
   };
-  for (const ch of text) {
-    if (ch === '\t' || ch === '\v') terminate(ch === '\t');
-    else if (ch === '\n') { terminate(false); lines.push([]); } else cur += ch;
+  if (!text.includes('\v')) {
+    // The common case, split natively: every cell ends with a tab except a line's last text.
+    const rows = text.split('\n');
+    rows.forEach((row, r) => {
+      const cells = row.split('\t');
+      const line = lines[lines.length - 1]!;
+      cells.forEach((cell, i) => {
+        const last = i === cells.length - 1;
+        if (!last || cell.length > 0 || r < rows.length - 1) line.push({ text: cell, width: stringWidth(cell), htab: !last });
+      });
+      if (r < rows.length - 1) lines.push([]);
+    });
+  } else {
+    for (const ch of text) {
+      if (ch === '\t' || ch === '\v') terminate(ch === '\t');
+      else if (ch === '\n') { terminate(false); lines.push([]); } else cur += ch;
+    }
+    if (cur.length > 0) terminate(false);
   }
-  if (cur.length > 0) terminate(false);
 
   let out = '';
   const widths: number[] = [];

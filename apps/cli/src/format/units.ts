@@ -51,16 +51,16 @@ function parseSize(sizeStr: string, map: Record<string, number>): number {
   }
   let size = Number(num);
   if (size < 0) throw new Error(`invalid size: '${sizeStr}'`);
-  if (sfx.length === 0) return Math.trunc(size);
+  if (sfx.length === 0) return (Math.trunc(size) + 0);
   const bad = (): never => { throw new Error(`invalid suffix: '${sfx}'`); };
   if (sfx.length > 3) bad();
   sfx = sfx.toLowerCase();
-  if (sfx[0] === 'b') return sfx.length > 1 ? bad() : Math.trunc(size);
+  if (sfx[0] === 'b') return sfx.length > 1 ? bad() : (Math.trunc(size) + 0);
   const mul = map[sfx[0]!];
   if (mul === undefined) bad();
   size *= mul!;
   if ((sfx.length === 2 && sfx[1] !== 'b') || (sfx.length === 3 && sfx.slice(1) !== 'ib')) bad();
-  return Math.trunc(size);
+  return (Math.trunc(size) + 0);
 }
 
 /** go-units `FromHumanSize`: parses `32kB`, `1.5 MB`… with decimal multipliers. @throws Error on bad input. */

@@ -57,7 +57,10 @@ export function runeWidth(cp: number): number {
 }
 
 /** Columns a string occupies, like go-runewidth's `StringWidth` (used by Docker's tabwriter). */
+const ASCII = /^[\x20-\x7e]*$/;
+
 export function stringWidth(s: string): number {
+  if (ASCII.test(s)) return s.length;
   let w = 0;
   for (const ch of s) w += runeWidth(ch.codePointAt(0)!);
   return w;

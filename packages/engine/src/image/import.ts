@@ -3,7 +3,8 @@ import type { Digest } from '../digest.js';
 import { emit, type OperationContext } from '../events.js';
 import { decompress } from '../layers/decompress.js';
 import { TarInspector } from '../layers/tar-inspector.js';
-import { formatReference, name, type Reference } from '../reference/index.js';
+import { formatReference, type Reference } from '../reference/index.js';
+import { refInput } from './ref-input.js';
 import type { ContentStore } from '../store/content-store.js';
 import type { ImageStore } from '../store/image-store.js';
 import { hostPlatform, rfc3339Nano } from '../time.js';
@@ -55,14 +56,4 @@ export async function importImage(
   });
   emit(ctx, { type: 'engine:image:imported', id, ...(ref ? { ref: formatReference(ref) } : {}) });
   return id;
-}
-
-/** The row a normalized reference becomes in the refs table. */
-export function refInput(ref: Reference): { name: string; repository: string; tag?: string; digest?: string } {
-  return {
-    name: formatReference(ref),
-    repository: name(ref),
-    ...(ref.tag !== undefined ? { tag: ref.tag } : {}),
-    ...(ref.digest !== undefined ? { digest: ref.digest } : {}),
-  };
 }

@@ -1,5 +1,5 @@
 import type { Digest } from '../digest.js';
-import { familiarName, familiarString, parseNormalizedNamed } from '../reference/index.js';
+import { familiarName } from '../reference/index.js';
 import type { ImageRecord, ImageStore, RefRecord } from '../store/image-store.js';
 import { normalizeContainerConfig } from './config.js';
 
@@ -49,9 +49,10 @@ export function familiarRefs(refs: RefRecord[]): { tags: string[]; digests: stri
   const tags: string[] = [];
   const digests: string[] = [];
   for (const r of refs) {
-    const ref = parseNormalizedNamed(r.name);
-    if (r.digest !== null) digests.push(`${familiarName(ref)}@${r.digest}`);
-    else tags.push(familiarString(ref));
+    // The table keeps names normalized and split: no need to parse them again.
+    const repo = familiarRepository(r.repository);
+    if (r.digest !== null) digests.push(`${repo}@${r.digest}`);
+    else tags.push(`${repo}:${r.tag ?? 'latest'}`);
   }
   return { tags, digests };
 }
@@ -83,4 +84,10 @@ export function inspectImage(images: ImageStore, id: Digest): Record<string, unk
     RootFS: { Type: 'layers', Layers: config.rootfs.diff_ids },
     Metadata: { LastTagTime: img.lastTagMs ? new Date(img.lastTagMs).toISOString() : '0001-01-01T00:00:00Z' },
   };
+}
+
+/** `docker.io/library/ubuntu` → `ubuntu`, for a repository name already normalized. */
+function familiarRepository(repository: string): string {
+  const slash = repository.indexOf('/');
+  return familiarName({ domain: repository.slice(0, slash), path: repository.slice(slash + 1) });
 }

@@ -138,6 +138,11 @@ export class ContentStore {
     return `${process.pid}-${randomBytes(6).toString('hex')}`;
   }
 
+  /** Whether a crashed process may have left something for `recover` (cheap: three readdirs). */
+  needsRecovery(): boolean {
+    return [this.layout.trash, this.layout.ingest, this.layout.tmp].some((d) => readdirSync(d).length > 0);
+  }
+
   /**
    * Repairs what a crashed process left: trashed blobs still referenced are put
    * back, the others deleted; abandoned ingest files older than an hour are
