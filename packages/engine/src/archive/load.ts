@@ -4,7 +4,7 @@ import { isDigest, type Digest } from '../digest.js';
 import { DrydockError } from '../errors.js';
 import { emit, type OperationContext } from '../events.js';
 import { parseConfig, type ImageConfig } from '../image/config.js';
-import { refInput } from '../image/import.js';
+import { refInput } from '../image/ref-input.js';
 import { Annotation, isIndexMediaType, type Descriptor, type Index, type Manifest } from '../image/media-types.js';
 import { parseTagTarget } from '../image/resolve.js';
 import { decompress } from '../layers/decompress.js';
