@@ -55,6 +55,21 @@ const MIGRATIONS: readonly string[] = [
     detail   TEXT NOT NULL DEFAULT '{}'
   );
   `,
+  `
+  -- Containers: what was asked for, fixed at create. Runtime state (running,
+  -- exit code) lives in each container's directory, written by its supervisor.
+  CREATE TABLE containers (
+    id          TEXT PRIMARY KEY,          -- 64 hex
+    name        TEXT NOT NULL UNIQUE,      -- without Docker's leading '/'
+    image_id    TEXT NOT NULL REFERENCES images(id),
+    image_name  TEXT NOT NULL,             -- as the user wrote it
+    created_ms  INTEGER NOT NULL,
+    config      TEXT NOT NULL,             -- Docker's container Config (merged with the image's)
+    host_config TEXT NOT NULL,             -- binds, ports, network, limits, auto-remove
+    network     TEXT NOT NULL DEFAULT '{}' -- the attachment once started: ip, gateway, netns
+  );
+  CREATE INDEX containers_image ON containers(image_id);
+  `,
 ];
 
 /** Opens (creating if needed) the metadata database and brings its schema up to date. */

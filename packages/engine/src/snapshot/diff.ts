@@ -1,0 +1,251 @@
+import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { Readable } from 'node:stream';
+import { ioError, compareBytes, joinRel } from './confined.js';
+import { isWhiteout, LowerStack, type LowerLayer } from './lower.js';
+import { END_OF_ARCHIVE, encodeHeader, padding } from './tar-writer.js';
+import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './unpack.js';
+import { OPAQUE_XATTR, OVERLAY_XATTR_PREFIX, readXattrTree, type Xattrs } from './xattr.js';
+
+/**
+ * `docker container diff` and `docker container commit` for an overlay
+ * snapshot, computed from its upper dir and the lower dirs beneath it.
+ *
+ * Words: the *upper* dir is what overlayfs wrote for the container (a changed
+ * file is copied up whole; a deleted name is a whiteout, a character device
+ * 0/0; a directory removed and created again is *opaque*,
+ * `trusted.overlay.opaque=y`). The *lowers* are the image's layer dirs, top
+ * first. A path *exists below* when the lower stack shows something there
+ * (see `LowerStack`). Paths are absolute in changes (`/etc/passwd`) and
+ * relative in tar entries (`etc/passwd`).
+ */
+
+export type ChangeKind = 'A' | 'C' | 'D';
+
+export interface Change {
+  kind: ChangeKind;
+  /** Absolute path inside the container, `/a/b`. */
+  path: string;
+}
+
+export interface DiffOptions {
+  /**
+   * Paths left out of the diff and the layer tar, with everything beneath
+   * them: the bind-mount points Docker never commits (`/etc/hosts`,
+   * `/etc/hostname`, `/etc/resolv.conf` when the runtime bind-mounts them).
+   */
+  excludePaths?: readonly string[];
+}
+
+interface Visit {
+  rel: string;
+  st: Stats;
+  whiteout: boolean;
+  opaque: boolean;
+  /** What the lower stack shows at this path, null when nothing (or an upper ancestor is opaque). */
+  below: Stats | null;
+  /** Whether the lower stack is visible beneath this directory (descend with this). */
+  mergesBelow: boolean;
+}
+
+/**
+ * The changes `docker container diff` lists, sorted by path (byte order).
+ *
+ * - `A` — the path does not exist below and is not a whiteout.
+ * - `D` — a whiteout over something that exists below: one line for a
+ *   deleted subtree (overlayfs leaves a single whiteout for it). Whiteouts
+ *   over nothing change nothing and are not listed.
+ * - `C` — a non-directory that exists below (modified, or replaced by another
+ *   type); a directory that exists below whose mode, owner or mtime differ
+ *   (whole seconds, as Docker compares tar-restored times); a directory
+ *   replaced by an opaque one (its children then all show as `A`); and every
+ *   ancestor directory of another change that exists below.
+ *
+ * Excluded paths and their subtrees are neither listed nor make their
+ * parents `C`.
+ */
+export function changes(upper: string, lowers: readonly (string | LowerLayer)[], opts: DiffOptions = {}): Change[] {
+  const opaqueDirs = opaqueIn(readXattrTree(upper, `^${OPAQUE_XATTR.replace(/\./g, '\\.')}$`));
+  const kinds = new Map<string, ChangeKind>();
+  const existingDirs = new Set<string>();
+  walkUpper(upper, new LowerStack(lowers), opaqueDirs, excludeSet(opts.excludePaths), (v) => {
+    if (v.whiteout) {
+      if (v.below) kinds.set(v.rel, 'D');
+      return;
+    }
+    if (!v.below) kinds.set(v.rel, 'A');
+    else if (!v.st.isDirectory() || !v.below.isDirectory() || v.opaque || !sameMeta(v.st, v.below)) kinds.set(v.rel, 'C');
+    else existingDirs.add(v.rel);
+  });
+  for (const rel of [...kinds.keys()]) {
+    for (let i = rel.lastIndexOf('/'); i > 0; i = rel.lastIndexOf('/', i - 1)) {
+      const parent = rel.slice(0, i);
+      if (existingDirs.has(parent)) kinds.set(parent, 'C');
+    }
+  }
+  return [...kinds.entries()]
+    .map(([rel, kind]) => ({ kind, path: `/${rel}` }))
+    .sort((a, b) => compareBytes(a.path, b.path));
+}
+
+/** Docker's output: one `K /path` line per change. */
+export function formatChanges(list: readonly Change[]): string {
+  return list.map((c) => `${c.kind} ${c.path}\n`).join('');
+}
+
+/**
+ * The upper dir as an OCI layer tar (uncompressed), what `docker commit`
+ * stores as the new layer:
+ *
+ * - every entry of the upper dir (so the parent directories of a change are
+ *   included, as overlayfs copied them up), depth first, names in byte order
+ *   within a directory, directories before their content — deterministic for
+ *   a given tree;
+ * - a whiteout over something that exists below becomes an empty regular
+ *   file `.wh.<name>` (mode 0600, the whiteout's owner and mtime); an opaque
+ *   directory that exists below is followed by `<dir>/.wh..wh..opq` (the
+ *   directory's mode, owner and mtime);
+ * - hard links within the tar for files with several names; sockets left
+ *   out (as Docker); extended attributes as `SCHILY.xattr.*` except
+ *   overlayfs's own `trusted.overlay.*` and `security.selinux`;
+ * - `opts.excludePaths` and their subtrees left out.
+ *
+ * Files are read as the stream is consumed; a file that changes meanwhile is
+ * cut or zero-padded to the size it had when its header was written.
+ */
+export function upperToLayerTar(upper: string, lowers: readonly (string | LowerLayer)[], opts: DiffOptions = {}): Readable {
+  return Readable.from(generateTar(upper, lowers, opts), { objectMode: false });
+}
+
+async function* generateTar(upper: string, lowers: readonly (string | LowerLayer)[], opts: DiffOptions): AsyncGenerator<Buffer> {
+  const xattrs = readXattrTree(upper, '-');
+  const visits: Visit[] = [];
+  walkUpper(upper, new LowerStack(lowers), opaqueIn(xattrs), excludeSet(opts.excludePaths), (v) => visits.push(v));
+  const links = new Map<string, string>();
+  for (const v of visits) {
+    const base = v.rel.slice(v.rel.lastIndexOf('/') + 1);
+    const dirRel = v.rel.slice(0, v.rel.length - base.length).replace(/\/$/, '');
+    const common = { mode: v.st.mode, uid: v.st.uid, gid: v.st.gid, mtime: v.st.mtimeMs / 1000, size: 0 };
+    if (v.whiteout) {
+      if (v.below) yield encodeHeader({ ...common, mode: 0o600, name: joinRel(dirRel, WHITEOUT_PREFIX + base), type: 'file' });
+      continue;
+    }
+    const attrs = keptXattrs(xattrs.get(v.rel));
+    const st = v.st;
+    if (st.isDirectory()) {
+      yield encodeHeader({ ...common, name: v.rel, type: 'directory', xattrs: attrs });
+      if (v.opaque && v.below) yield encodeHeader({ ...common, mode: st.mode & 0o7777, name: joinRel(v.rel, OPAQUE_MARKER), type: 'file' });
+    } else if (st.isSymbolicLink()) {
+      yield encodeHeader({ ...common, name: v.rel, type: 'symlink', linkname: readlinkSync(`${upper}/${v.rel}`), xattrs: attrs });
+    } else if (st.isFile()) {
+      const key = `${st.dev}:${st.ino}`;
+      const first = st.nlink > 1 ? links.get(key) : undefined;
+      if (first !== undefined) {
+        yield encodeHeader({ ...common, name: v.rel, type: 'link', linkname: first });
+        continue;
+      }
+      if (st.nlink > 1) links.set(key, v.rel);
+      yield encodeHeader({ ...common, size: st.size, name: v.rel, type: 'file', xattrs: attrs });
+      yield* readFile(`${upper}/${v.rel}`, st.size);
+      yield padding(st.size);
+    } else if (st.isCharacterDevice() || st.isBlockDevice()) {
+      const [devmajor, devminor] = splitDev(st.rdev);
+      const type = st.isCharacterDevice() ? 'character-device' : 'block-device';
+      yield encodeHeader({ ...common, name: v.rel, type, devmajor, devminor, xattrs: attrs });
+    } else if (st.isFIFO()) {
+      yield encodeHeader({ ...common, name: v.rel, type: 'fifo', xattrs: attrs });
+    }
+  }
+  yield END_OF_ARCHIVE;
+}
+
+/**
+ * Depth-first walk of the upper dir (names in byte order), skipping excluded
+ * subtrees, never following symlinks; tells `visit` what lies below each path.
+ */
+function walkUpper(upper: string, lower: LowerStack, opaqueDirs: Set<string>, exclude: Set<string>, visit: (v: Visit) => void): void {
+  const recurse = (dir: string, mergesBelow: boolean): void => {
+    let names: string[];
+    try {
+      names = readdirSync(dir === '' ? upper : `${upper}/${dir}`).sort(compareBytes);
+    } catch (err) {
+      throw ioError(`cannot read ${upper}/${dir}`, err);
+    }
+    for (const name of names) {
+      const rel = joinRel(dir, name);
+      if (exclude.has(rel)) continue;
+      let st: Stats;
+      try {
+        st = lstatSync(`${upper}/${rel}`);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed while we walk
+        throw ioError(`cannot stat ${upper}/${rel}`, err);
+      }
+      const below = mergesBelow ? lower.lookup(rel) : null;
+      const opaque = st.isDirectory() && opaqueDirs.has(rel);
+      const v: Visit = { rel, st, whiteout: isWhiteout(st), opaque, below, mergesBelow: below !== null && below.isDirectory() && !opaque };
+      visit(v);
+      if (st.isDirectory()) recurse(rel, v.mergesBelow);
+    }
+  };
+  recurse('', true);
+}
+
+function opaqueIn(xattrs: Map<string, Xattrs>): Set<string> {
+  const out = new Set<string>();
+  for (const [rel, attrs] of xattrs) if (attrs.get(OPAQUE_XATTR)?.toString('latin1') === 'y') out.add(rel);
+  return out;
+}
+
+function keptXattrs(attrs: Xattrs | undefined): [string, Buffer][] | undefined {
+  if (!attrs) return undefined;
+  const kept = [...attrs].filter(([k]) => !k.startsWith(OVERLAY_XATTR_PREFIX) && k !== 'security.selinux');
+  return kept.length > 0 ? kept : undefined;
+}
+
+function excludeSet(paths: readonly string[] | undefined): Set<string> {
+  return new Set((paths ?? []).map((p) => p.split('/').filter((c) => c !== '' && c !== '.').join('/')).filter((p) => p !== ''));
+}
+
+/** Same directory metadata for `docker diff`: type and permissions, owner, and mtime to the second when either side lacks sub-seconds. */
+function sameMeta(a: Stats, b: Stats): boolean {
+  if (a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid) return false;
+  if (a.mtimeMs === b.mtimeMs) return true;
+  const sa = Math.floor(a.mtimeMs / 1000);
+  const sb = Math.floor(b.mtimeMs / 1000);
+  return sa === sb && (a.mtimeMs === sa * 1000 || b.mtimeMs === sb * 1000);
+}
+
+/** glibc's major/minor split of a dev_t. */
+function splitDev(rdev: number): [number, number] {
+  const d = BigInt(rdev);
+  const major = Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn));
+  const minor = Number((d & 0xffn) | ((d >> 12n) & ~0xffn));
+  return [major, minor];
+}
+
+function* readFile(path: string, size: number): Generator<Buffer> {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    throw ioError(`cannot read ${path}`, err);
+  }
+  try {
+    let left = size;
+    while (left > 0) {
+      const buf = Buffer.allocUnsafe(Math.min(left, 1 << 20));
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) {
+        yield Buffer.alloc(left);
+        return;
+      }
+      left -= n;
+      yield n === buf.length ? buf : buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Re-exported for callers that diff a snapshot by hand. */
+export { LowerStack, type LowerLayer };
