@@ -9,6 +9,25 @@ import { defineImageSave } from './commands/image-save.js';
 import { defineImageTag } from './commands/image-tag.js';
 import { defineImageLs } from './commands/images-ls.js';
 import { defineSystemDf } from './commands/system-df.js';
+import { defineContainerCreate, defineContainerRun } from './commands/container-run.js';
+import {
+  defineContainerKill,
+  defineContainerPause,
+  defineContainerRestart,
+  defineContainerRm,
+  defineContainerStart,
+  defineContainerStop,
+  defineContainerWait,
+} from './commands/container-lifecycle.js';
+import {
+  defineContainerCommit,
+  defineContainerDiff,
+  defineContainerExec,
+  defineContainerExport,
+  defineContainerInspect,
+  defineContainerLogs,
+  defineContainerLs,
+} from './commands/container-inspect.js';
 import { readEnv } from './env.js';
 import { reportError } from './errors.js';
 import { closeEngine } from './runtime.js';
@@ -24,6 +43,7 @@ function buildProgram(): Command {
     .description('A daemonless container image engine with Docker-compatible commands')
     .version(`Drydock version ${VERSION}`, '-v, --version', 'Print version information and quit')
     .showSuggestionAfterError(false)
+    .enablePositionalOptions()
     .exitOverride();
   const configure = (c: Command) => c.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
@@ -43,6 +63,33 @@ function buildProgram(): Command {
   sub(image, 'import', defineImageImport);
   sub(image, 'prune', defineImagePrune);
 
+  const container = configure(program.command('container').description('Manage containers')).enablePositionalOptions();
+  const containerCommands: [string, (c: Command) => Command, string[]][] = [
+    ['run', defineContainerRun, ['run']],
+    ['create', defineContainerCreate, ['create']],
+    ['start', defineContainerStart, ['start']],
+    ['stop', defineContainerStop, ['stop']],
+    ['restart', defineContainerRestart, ['restart']],
+    ['kill', defineContainerKill, ['kill']],
+    ['pause', (c) => defineContainerPause(c, true), ['pause']],
+    ['unpause', (c) => defineContainerPause(c, false), ['unpause']],
+    ['wait', defineContainerWait, ['wait']],
+    ['rm', defineContainerRm, ['rm']],
+    ['ls', defineContainerLs, ['ps']],
+    ['inspect', defineContainerInspect, []],
+    ['logs', defineContainerLogs, ['logs']],
+    ['exec', defineContainerExec, ['exec']],
+    ['diff', defineContainerDiff, ['diff']],
+    ['commit', defineContainerCommit, ['commit']],
+    ['export', defineContainerExport, ['export']],
+  ];
+  for (const [name, define, shortcuts] of containerCommands) {
+    const c = sub(container, name, define);
+    if (name === 'ls') c.alias('ps').alias('list');
+    if (name === 'rm') c.alias('remove');
+    for (const s of shortcuts) sub(program, s, define);
+  }
+
   const system = configure(program.command('system').description('Manage Drydock'));
   sub(system, 'df', defineSystemDf);
 
@@ -60,9 +107,8 @@ function buildProgram(): Command {
 
 /** Parses and runs one command line; resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    await buildProgram().parseAsync(argv);
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {

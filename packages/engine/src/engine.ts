@@ -11,6 +11,9 @@ import { removeImage, type RemoveRecord } from './image/remove.js';
 import { parseTagTarget, resolveImage } from './image/resolve.js';
 import { inspectImage, listImages, type ImageSummary } from './image/summary.js';
 import { Journal } from './journal.js';
+import { ContainerService } from './container/service.js';
+import { containerPaths } from './container/paths.js';
+import { readState, shimAlive } from './runtime/container.js';
 import { familiarString } from './reference/index.js';
 import { ContentStore } from './store/content-store.js';
 import { openDatabase, writeTransaction, type Db } from './store/database.js';
@@ -34,6 +37,7 @@ export class Engine {
   readonly content: ContentStore;
   readonly images: ImageStore;
   readonly journal: Journal;
+  readonly containers: ContainerService;
 
   private constructor(opts: EngineOptions) {
     this.layout = storeLayout(opts.root);
@@ -42,7 +46,12 @@ export class Engine {
     this.content = new ContentStore(this.layout);
     this.images = new ImageStore(this.db, this.content);
     this.journal = new Journal(this.db);
+    this.containers = new ContainerService({ root: opts.root, db: this.db, images: this.images, content: this.content, journal: this.journal });
   }
+
+  /** Which containers use an image, and whether they run (read from their state files, synchronously). */
+  private containerUsers = (imageId: Digest) =>
+    this.containers.usingImage(imageId).map((c) => ({ id: c.id, running: isSupervisedRunning(containerPaths(this.layout.root).dir(c.id)) }));
 
   static open(opts: EngineOptions): Engine {
     const engine = new Engine(opts);
@@ -91,13 +100,13 @@ export class Engine {
   }
 
   remove(ctx: OperationContext, refOrId: string, opts: { force?: boolean; prune?: boolean } = {}): RemoveRecord[] {
-    const records = removeImage(this.images, ctx, refOrId, opts);
+    const records = removeImage(this.images, ctx, refOrId, { ...opts, containers: this.containerUsers });
     this.journal.append({ actor: ctx.actor, action: 'image.rm', target: refOrId, detail: { records, force: opts.force ?? false } });
     return records;
   }
 
   prune(ctx: OperationContext, opts: { all?: boolean }): PruneResult {
-    const result = pruneImages(this.images, ctx, opts);
+    const result = pruneImages(this.images, ctx, { ...opts, containers: this.containerUsers });
     this.journal.append({ actor: ctx.actor, action: 'image.prune', detail: { deleted: result.records.length, reclaimed: result.reclaimed } });
     return result;
   }
@@ -118,4 +127,8 @@ export class Engine {
   diskUsage(): DiskUsage {
     return diskUsage(this.images);
   }
+}
+
+function isSupervisedRunning(dir: string): boolean {
+  return readState(dir)?.status === 'running' && shimAlive(dir);
 }

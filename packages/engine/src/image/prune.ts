@@ -1,7 +1,7 @@
 import { isDrydockError } from '../errors.js';
 import type { OperationContext } from '../events.js';
 import type { ImageStore } from '../store/image-store.js';
-import { removeImage, type RemoveRecord } from './remove.js';
+import { removeImage, type ContainerUsers, type RemoveRecord } from './remove.js';
 
 export interface PruneResult {
   records: RemoveRecord[];
@@ -14,7 +14,7 @@ export interface PruneResult {
  * with `all` every image, as the daemon's ImagesPrune does. Images another
  * image depends on are left (their children's deletion prunes them).
  */
-export function pruneImages(images: ImageStore, ctx: OperationContext, opts: { all?: boolean }): PruneResult {
+export function pruneImages(images: ImageStore, ctx: OperationContext, opts: { all?: boolean; containers?: ContainerUsers }): PruneResult {
   const layerSizes = new Map<string, number>();
   const parents = images.parents();
   const candidates = images.all().filter((img) => opts.all || !parents.has(img.id));
@@ -22,11 +22,12 @@ export function pruneImages(images: ImageStore, ctx: OperationContext, opts: { a
   for (const img of candidates) {
     if (!images.get(img.id)) continue; // already pruned as someone's parent
     for (const l of images.layers(img.id)) layerSizes.set(l.chainId, l.unpackedSize);
+    if ((opts.containers?.(img.id) ?? []).length > 0) continue;
     const refs = images.refsOf(img.id);
     if (!opts.all && refs.some((r) => r.tag !== null)) continue;
     try {
-      if (refs.length === 0) records.push(...removeImage(images, ctx, img.id, { prune: true }));
-      else for (const r of refs) if (images.ref(r.name)) records.push(...removeImage(images, ctx, r.name, { prune: true }));
+      if (refs.length === 0) records.push(...removeImage(images, ctx, img.id, { prune: true, ...(opts.containers ? { containers: opts.containers } : {}) }));
+      else for (const r of refs) if (images.ref(r.name)) records.push(...removeImage(images, ctx, r.name, { prune: true, ...(opts.containers ? { containers: opts.containers } : {}) }));
     } catch (err) {
       if (!isDrydockError(err, 'conflict') && !isDrydockError(err, 'not-found')) throw err;
     }

@@ -7,6 +7,9 @@ import { resolveImage } from './resolve.js';
 
 export type RemoveRecord = { untagged: string } | { deleted: string };
 
+/** The containers created from an image, and whether each is running. */
+export type ContainerUsers = (imageId: Digest) => { id: string; running: boolean }[];
+
 /**
  * `docker image rm`, with the daemon's rules (image_delete.go):
  * - By name: untag it; the image goes only when no name is left.
@@ -16,10 +19,23 @@ export type RemoveRecord = { untagged: string } | { deleted: string };
  * - Never while another image depends on it (a hard conflict).
  * - Deleting an image also deletes its untagged parents that nothing else uses.
  */
-export function removeImage(images: ImageStore, ctx: OperationContext, refOrId: string, opts: { force?: boolean; prune?: boolean } = {}): RemoveRecord[] {
+export function removeImage(
+  images: ImageStore,
+  ctx: OperationContext,
+  refOrId: string,
+  opts: { force?: boolean; prune?: boolean; containers?: ContainerUsers } = {},
+): RemoveRecord[] {
   const force = opts.force ?? false;
+  const users = opts.containers ?? (() => []);
   const records: RemoveRecord[] = [];
   const { id, ref } = resolveImage(images, refOrId);
+  const user = users(id)[0];
+  if (ref && user && !force && images.refsOf(id).length === 1) {
+    throw new DrydockError(
+      'conflict',
+      `conflict: unable to remove repository reference "${refOrId}" (must force) - container ${shortId(user.id)} is using its referenced image ${shortId(id)}`,
+    );
+  }
 
   if (ref) {
     const remaining = images.transaction(() => {
@@ -41,12 +57,16 @@ export function removeImage(images: ImageStore, ctx: OperationContext, refOrId: 
       if (isSingleReference(refs)) for (const r of refs) untag(images, ctx, r, records);
     });
   }
-  deleteWithParents(images, ctx, id, force, opts.prune ?? true, records);
+  deleteWithParents(images, ctx, id, force, opts.prune ?? true, records, users);
   return records;
 }
 
-function deleteWithParents(images: ImageStore, ctx: OperationContext, id: Digest, force: boolean, prune: boolean, records: RemoveRecord[]): void {
+function deleteWithParents(images: ImageStore, ctx: OperationContext, id: Digest, force: boolean, prune: boolean, records: RemoveRecord[], users: ContainerUsers): void {
   const parent = images.get(id)?.parent ?? null;
+  const containers = users(id);
+  const running = containers.find((c) => c.running);
+  if (running) throw conflict(id, true, `image is being used by running container ${shortId(running.id)}`);
+  if (containers[0] && !force) throw conflict(id, false, `image is being used by stopped container ${shortId(containers[0].id)}`);
   const released = images.delete(id, () => {
     if (images.children(id).length > 0) throw conflict(id, true, 'image has dependent child images');
     const refs = images.refsOf(id);
@@ -59,7 +79,7 @@ function deleteWithParents(images: ImageStore, ctx: OperationContext, id: Digest
   // Docker prunes untagged parents quietly: any conflict just stops the walk.
   if (prune && parent && images.get(parent) && images.refsOf(parent).length === 0 && images.children(parent).length === 0) {
     try {
-      deleteWithParents(images, ctx, parent, false, true, records);
+      deleteWithParents(images, ctx, parent, false, true, records, users);
     } catch {
       // A parent still in use stays.
     }

@@ -55,8 +55,7 @@ interface Visit {
  *   deleted subtree (overlayfs leaves a single whiteout for it). Whiteouts
  *   over nothing change nothing and are not listed.
  * - `C` — a non-directory that exists below (modified, or replaced by another
- *   type); a directory that exists below whose mode, owner or mtime differ
- *   (whole seconds, as Docker compares tar-restored times); a directory
+ *   type); a directory that exists below whose mode or owner differ; a directory
  *   replaced by an opaque one (its children then all show as `A`); and every
  *   ancestor directory of another change that exists below.
  *
@@ -206,13 +205,14 @@ function excludeSet(paths: readonly string[] | undefined): Set<string> {
   return new Set((paths ?? []).map((p) => p.split('/').filter((c) => c !== '' && c !== '.').join('/')).filter((p) => p !== ''));
 }
 
-/** Same directory metadata for `docker diff`: type and permissions, owner, and mtime to the second when either side lacks sub-seconds. */
+/**
+ * Same directory metadata for `docker diff`: type and permissions and owner.
+ * Like Docker (moby's statDifferent), a directory's mtime and size are not a
+ * change: creating a mount point or a file inside changes them, and the file
+ * itself is what is reported (its parents then show as `C`).
+ */
 function sameMeta(a: Stats, b: Stats): boolean {
-  if (a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid) return false;
-  if (a.mtimeMs === b.mtimeMs) return true;
-  const sa = Math.floor(a.mtimeMs / 1000);
-  const sb = Math.floor(b.mtimeMs / 1000);
-  return sa === sb && (a.mtimeMs === sa * 1000 || b.mtimeMs === sb * 1000);
+  return a.mode === b.mode && a.uid === b.uid && a.gid === b.gid;
 }
 
 /** glibc's major/minor split of a dev_t. */

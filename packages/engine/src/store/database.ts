@@ -40,7 +40,7 @@ const MIGRATIONS: readonly string[] = [
     repository  TEXT NOT NULL,             -- docker.io/library/ubuntu
     tag         TEXT,
     digest      TEXT,
-    image_id    TEXT NOT NULL REFERENCES images(id),
+    image_id    TEXT NOT NULL,             -- may outlive the image (rmi -f), as in Docker
     created_ms  INTEGER NOT NULL
   );
   CREATE INDEX refs_image ON refs(image_id);
@@ -61,7 +61,7 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE containers (
     id          TEXT PRIMARY KEY,          -- 64 hex
     name        TEXT NOT NULL UNIQUE,      -- without Docker's leading '/'
-    image_id    TEXT NOT NULL REFERENCES images(id),
+    image_id    TEXT NOT NULL,             -- may outlive the image (rmi -f), as in Docker
     image_name  TEXT NOT NULL,             -- as the user wrote it
     created_ms  INTEGER NOT NULL,
     config      TEXT NOT NULL,             -- Docker's container Config (merged with the image's)

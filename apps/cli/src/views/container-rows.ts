@@ -1,0 +1,67 @@
+import type { ContainerSummary } from '@drydock/engine';
+import { ellipsis, humanDuration, timeAgo, truncateId } from '../format/units.js';
+import { goTimeString } from './image-rows.js';
+
+export const CONTAINER_HEADERS: Record<string, string> = {
+  ID: 'CONTAINER ID',
+  Image: 'IMAGE',
+  Command: 'COMMAND',
+  CreatedAt: 'CREATED AT',
+  RunningFor: 'CREATED',
+  Status: 'STATUS',
+  State: 'STATE',
+  Ports: 'PORTS',
+  Names: 'NAMES',
+  Labels: 'LABELS',
+  Size: 'SIZE',
+};
+
+/** docker/cli's ContainerContext fields. */
+export interface ContainerRow {
+  Command: string;
+  CreatedAt: string;
+  ID: string;
+  Image: string;
+  Labels: string;
+  Names: string;
+  Ports: string;
+  RunningFor: string;
+  State: string;
+  Status: string;
+}
+
+export function containerRows(list: ContainerSummary[], opts: { trunc: boolean }): ContainerRow[] {
+  const now = Date.now();
+  return list.map((s) => {
+    const r = s.record;
+    const command = [...(r.config.Entrypoint ?? []), ...(r.config.Cmd ?? [])].join(' ');
+    return {
+      Command: JSON.stringify(opts.trunc ? ellipsis(command, 20) : command),
+      CreatedAt: goTimeString(r.createdMs),
+      ID: opts.trunc ? truncateId(r.id) : r.id,
+      Image: r.imageName,
+      Labels: Object.entries(r.config.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(','),
+      Names: r.name,
+      Ports: (r.network.ports ?? []).map((p) => `${p.hostIp || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(', '),
+      RunningFor: timeAgo(new Date(Math.floor(r.createdMs / 1000) * 1000), new Date(now)),
+      State: s.status,
+      Status: status(s, now),
+    };
+  });
+}
+
+/** Docker's STATUS column: `Up 3 minutes`, `Up 1 second (Paused)`, `Exited (0) 2 hours ago`, `Created`. */
+function status(s: ContainerSummary, now: number): string {
+  switch (s.status) {
+    case 'running':
+      return `Up ${humanDuration(now - Date.parse(s.startedAt))}`;
+    case 'paused':
+      return `Up ${humanDuration(now - Date.parse(s.startedAt))} (Paused)`;
+    case 'exited':
+      return `Exited (${s.exitCode}) ${timeAgo(new Date(Date.parse(s.finishedAt)), new Date(now))}`;
+    case 'dead':
+      return 'Dead';
+    default:
+      return 'Created';
+  }
+}

@@ -1,0 +1,31 @@
+import { rmSync } from 'node:fs';
+import { DrydockError } from '../errors.js';
+import { signalContainer, waitForExit } from '../runtime/container.js';
+import type { ContainerDeps } from './deps.js';
+import { releaseContainer, removeContainerDir } from './start.js';
+import { containerSummary } from './status.js';
+
+/**
+ * `docker rm [-f] [-v]`: refuses a running container unless forced (then
+ * kills it), releases its network and mounts, and deletes its snapshot,
+ * directory and record (and with `volumes`, its anonymous volumes).
+ * Returns the name the user gave, as Docker echoes it.
+ */
+export async function removeContainer(deps: ContainerDeps, idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
+  const record = deps.containers.resolve(idOrName);
+  const summary = await containerSummary(deps, record);
+  if (summary.status === 'running' || summary.status === 'paused') {
+    if (!opts.force) {
+      throw new DrydockError('conflict', `You cannot remove a ${summary.status} container ${record.id}. Stop the container before attempting removal or force remove`);
+    }
+    await signalContainer(deps.runtime(), record.id, 'SIGKILL');
+    await waitForExit(deps.paths.dir(record.id), 10_000);
+  }
+  await deps.runtime().delete(record.id, { force: true }).catch(() => undefined);
+  await releaseContainer(deps, record.id);
+  deps.snapshotter.remove(record.id);
+  removeContainerDir(deps, record.id);
+  if (opts.volumes) for (const dir of Object.values(record.hostConfig.volumes)) rmSync(dir, { recursive: true, force: true });
+  deps.containers.delete(record.id);
+  return idOrName;
+}

@@ -1,0 +1,182 @@
+import type { Writable } from 'node:stream';
+import type { Digest } from '../digest.js';
+import { DrydockError } from '../errors.js';
+import type { OperationContext } from '../events.js';
+import type { Journal } from '../journal.js';
+import type { ContainerState } from '../runtime/container.js';
+import type { OciRuntime } from '../runtime/crun.js';
+import type { LogLine, LogReadOptions } from '../runtime/logs.js';
+import type { ContentStore } from '../store/content-store.js';
+import type { Db } from '../store/database.js';
+import type { ImageStore } from '../store/image-store.js';
+import type { CommitOptions } from './commit.js';
+import { ContainerStore, type ContainerRecord } from './container-store.js';
+import type { CreateOptions } from './create.js';
+import type { ContainerDeps } from './deps.js';
+import { containerPaths, ETC_MOUNTS } from './paths.js';
+import type { StartOptions } from './start.js';
+import type { ContainerSummary } from './status.js';
+
+type Operations = typeof import('./operations.js');
+
+/**
+ * Containers on one state root: `docker create/start/run/stop/kill/rm/ps/
+ * logs/diff/commit/export/pause/unpause/wait/inspect`. The runtime, the
+ * snapshotter and the network are set up on first use, so image commands
+ * never pay for them.
+ */
+export class ContainerService {
+  readonly store: ContainerStore;
+  private loaded: Promise<{ d: ContainerDeps; ops: Operations }> | undefined;
+
+  constructor(
+    private readonly base: { root: string; db: Db; images: ImageStore; content: ContentStore; journal: Journal },
+  ) {
+    this.store = new ContainerStore(base.db);
+  }
+
+  /** The runtime, snapshotter and network, loaded and set up on first use. */
+  private load(): Promise<{ d: ContainerDeps; ops: Operations }> {
+    this.loaded ??= import('./operations.js').then((ops) => {
+      const paths = containerPaths(this.base.root);
+      let runtime: OciRuntime | undefined;
+      const d: ContainerDeps = {
+        images: this.base.images,
+        content: this.base.content,
+        containers: this.store,
+        snapshotter: new ops.Snapshotter(this.base.root),
+        networks: new ops.ContainerNetworks({ stateDir: paths.network }),
+        runtime: () => (runtime ??= ops.detectRuntime({ root: paths.runtime })),
+        paths,
+      };
+      return { d, ops };
+    });
+    return this.loaded;
+  }
+
+  async create(ctx: OperationContext, opts: CreateOptions): Promise<ContainerRecord> {
+    const { d, ops } = await this.load();
+    const record = await ops.createContainer(d, opts);
+    this.base.journal.append({ actor: ctx.actor, action: 'container.create', target: record.name, digest: record.imageId, detail: { id: record.id, image: opts.image } });
+    return record;
+  }
+
+  async start(ctx: OperationContext, idOrName: string, opts: StartOptions): Promise<ContainerState> {
+    const record = this.store.resolve(idOrName);
+    this.base.journal.append({ actor: ctx.actor, action: 'container.start', target: record.name, detail: { id: record.id } });
+    const { d, ops } = await this.load();
+    return ops.startContainer(d, record.id, opts);
+  }
+
+  /** Called by the supervisor once the process exited: frees the network and mounts, and removes `--rm` containers. */
+  async exited(id: string): Promise<void> {
+    const record = this.store.get(id);
+    if (!record) return;
+    const { d, ops } = await this.load();
+    if (record.hostConfig.autoRemove) await ops.removeContainer(d, id, { volumes: true });
+    else await ops.releaseContainer(d, id);
+  }
+
+  async stop(ctx: OperationContext, idOrName: string, opts: { timeoutSec?: number } = {}): Promise<ContainerState> {
+    const record = this.store.resolve(idOrName);
+    const { d, ops } = await this.load();
+    const state = await ops.stopContainer(d.paths.dir(record.id), d.runtime(), record.id, { ...opts, signal: record.config.StopSignal ?? 'SIGTERM' });
+    this.base.journal.append({ actor: ctx.actor, action: 'container.stop', target: record.name, detail: { id: record.id } });
+    return state;
+  }
+
+  async kill(ctx: OperationContext, idOrName: string, signal = 'SIGKILL'): Promise<void> {
+    const record = this.store.resolve(idOrName);
+    const { d, ops } = await this.load();
+    const s = await ops.containerSummary(d, record);
+    if (s.status !== 'running' && s.status !== 'paused') throw new DrydockError('conflict', `Cannot kill container: ${idOrName}: Container ${record.id} is not running`);
+    await ops.signalContainer(d.runtime(), record.id, signal);
+    this.base.journal.append({ actor: ctx.actor, action: 'container.kill', target: record.name, detail: { id: record.id, signal } });
+  }
+
+  async pause(ctx: OperationContext, idOrName: string, pause: boolean): Promise<void> {
+    const record = this.store.resolve(idOrName);
+    const { d, ops } = await this.load();
+    const s = await ops.containerSummary(d, record);
+    if (pause && s.status !== 'running') throw new DrydockError('conflict', `Container ${record.id} is not running`);
+    if (!pause && s.status !== 'paused') throw new DrydockError('conflict', `Container ${record.id} is not paused`);
+    if (pause) await d.runtime().pause(record.id);
+    else await d.runtime().resume(record.id);
+    this.base.journal.append({ actor: ctx.actor, action: pause ? 'container.pause' : 'container.unpause', target: record.name, detail: { id: record.id } });
+  }
+
+  /** `docker wait`: the exit code once the container has exited. */
+  async wait(idOrName: string): Promise<number> {
+    const record = this.store.resolve(idOrName);
+    const { d, ops } = await this.load();
+    const state = await ops.waitForExit(d.paths.dir(record.id));
+    return state?.exitCode ?? -1;
+  }
+
+  async remove(ctx: OperationContext, idOrName: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
+    const record = this.store.resolve(idOrName);
+    const { d, ops } = await this.load();
+    const echoed = await ops.removeContainer(d, idOrName, opts);
+    this.base.journal.append({ actor: ctx.actor, action: 'container.rm', target: record.name, detail: { id: record.id } });
+    return echoed;
+  }
+
+  async list(opts: { all?: boolean } = {}): Promise<ContainerSummary[]> {
+    const out: ContainerSummary[] = [];
+    const { d, ops } = await this.load();
+    for (const record of this.store.all()) {
+      const s = await ops.containerSummary(d, record);
+      if (opts.all || s.status === 'running' || s.status === 'paused') out.push(s);
+    }
+    return out;
+  }
+
+  async inspect(idOrName: string): Promise<Record<string, unknown>> {
+    const record = this.store.resolve(idOrName);
+    const { d, ops } = await this.load();
+    return ops.inspectJson(await ops.containerSummary(d, record), d.snapshotter.plan(record.id).target);
+  }
+
+  async *logs(idOrName: string, opts: LogReadOptions = {}): AsyncGenerator<LogLine> {
+    const record = this.store.resolve(idOrName);
+    const { d, ops } = await this.load();
+    yield* ops.readLogs(ops.containerFiles(d.paths.dir(record.id)).log, opts);
+  }
+
+  /** `docker diff`: `A`/`C`/`D` lines, without the /etc files Docker mounts. */
+  async diff(idOrName: string): Promise<string> {
+    const record = this.store.resolve(idOrName);
+    const { d, ops } = await this.load();
+    return ops.formatChanges(d.snapshotter.changes(record.id, { excludePaths: ETC_MOUNTS }));
+  }
+
+  async commit(ctx: OperationContext, idOrName: string, opts: CommitOptions = {}): Promise<Digest> {
+    const { d, ops } = await this.load();
+    const id = await ops.commitContainer(d, ctx, idOrName, opts);
+    this.base.journal.append({ actor: ctx.actor, action: 'container.commit', target: opts.ref, digest: id, detail: { container: idOrName, author: opts.author ?? '', message: opts.message ?? '' } });
+    return id;
+  }
+
+  async export(ctx: OperationContext, idOrName: string, out: Writable): Promise<void> {
+    const { d, ops } = await this.load();
+    await ops.exportContainer(d, idOrName, out);
+    this.base.journal.append({ actor: ctx.actor, action: 'container.export', target: idOrName });
+  }
+
+  async exec(ctx: OperationContext, idOrName: string, input: { cmd: string[]; env?: string[]; user?: string; workdir?: string; tty?: boolean; interactive?: boolean }): Promise<number> {
+    const record = this.store.resolve(idOrName);
+    this.base.journal.append({ actor: ctx.actor, action: 'container.exec', target: record.name, detail: { id: record.id, cmd: input.cmd } });
+    const { d, ops } = await this.load();
+    return ops.execInContainer(d, record.id, input);
+  }
+
+  /** Containers using an image, for `image rm`'s conflict rules. */
+  usingImage(imageId: Digest): ContainerRecord[] {
+    return this.store.usingImage(imageId);
+  }
+
+  async statusOf(record: ContainerRecord): Promise<ContainerSummary> {
+    const { d, ops } = await this.load();
+    return ops.containerSummary(d, record);
+  }
+}

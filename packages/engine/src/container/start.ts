@@ -1,0 +1,98 @@
+import { rmSync } from 'node:fs';
+import { DrydockError } from '../errors.js';
+import { writeEtcFiles } from '../network/etc-files.js';
+import { parsePortSpecs } from '../network/port-spec.js';
+import { readState, type ContainerState } from '../runtime/container.js';
+import { runForeground, spawnShim, writeShimConfig, type ForegroundIo } from '../runtime/shim.js';
+import { buildSpec, prepareBundle, type NetworkMode } from '../runtime/spec.js';
+import { isMountPoint } from '../snapshot/mount.js';
+import type { ContainerDeps } from './deps.js';
+
+/** How a started container is supervised. */
+export interface StartOptions {
+  /**
+   * Detached: a shim process (the CLI passes its own entry, e.g.
+   * `{ command: process.execPath, args: [cli, '__shim'] }`; the container
+   * directory is appended). Foreground: this process, with `io`.
+   */
+  detach: { command: string; args: string[] } | false;
+  io?: ForegroundIo;
+}
+
+/**
+ * `docker start`: mounts the rootfs, attaches the network, writes /etc files
+ * and the OCI bundle, then runs the container under a supervisor. Resolves
+ * once it runs (detached) or when it has exited (foreground). Whatever was
+ * set up is undone if it fails to start.
+ */
+export async function startContainer(deps: ContainerDeps, id: string, opts: StartOptions): Promise<ContainerState> {
+  const record = deps.containers.resolve(id);
+  const dir = deps.paths.dir(record.id);
+  const previous = readState(dir);
+  if (previous?.status === 'running' && (await isRunning(deps, record.id))) {
+    throw new DrydockError('conflict', `container ${record.name} is already running`);
+  }
+  await releaseContainer(deps, record.id);
+  const plan = deps.snapshotter.plan(record.id);
+  try {
+    deps.snapshotter.mount(plan);
+    const mode = record.hostConfig.networkMode;
+    const attachment = await deps.networks.attach(record.id, { mode, ports: parsePortSpecs(record.hostConfig.publish) });
+    deps.containers.setNetwork(record.id, {
+      ...(attachment.ip ? { ip: attachment.ip } : {}),
+      ...(attachment.gateway ? { gateway: attachment.gateway } : {}),
+      ...(attachment.netnsPath ? { netnsPath: attachment.netnsPath } : {}),
+      ports: attachment.ports.map((p) => ({ hostIp: p.hostIp, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.proto })),
+    });
+    const hostname = record.config.Hostname || (await import('node:os')).hostname();
+    const files = await writeEtcFiles({ dir, mode, hostname, ip: attachment.ip });
+    const network: NetworkMode = mode === 'host' ? { mode: 'host' } : { mode: 'path', path: attachment.netnsPath! };
+    const spec = buildSpec({
+      id: record.id,
+      rootfs: plan.target,
+      image: record.config,
+      hostname,
+      tty: record.config.Tty,
+      network,
+      ...(record.hostConfig.memory !== undefined ? { memory: record.hostConfig.memory } : {}),
+      ...(record.hostConfig.nanoCpus !== undefined ? { cpus: record.hostConfig.nanoCpus / 1e9 } : {}),
+      binds: [...record.hostConfig.binds, ...Object.entries(record.hostConfig.volumes).map(([target, source]) => `${source}:${target}`)],
+      files: { hosts: files.hosts, hostname: files.hostname, resolvConf: files.resolvConf },
+    });
+    prepareBundle(dir, spec);
+    const shimConfig = { id: record.id, dir, runtime: deps.runtime().toJSON(), tty: record.config.Tty, openStdin: record.config.OpenStdin };
+    writeShimConfig(shimConfig);
+    if (opts.detach) {
+      const state = await spawnShim({ dir, command: opts.detach.command, args: [...opts.detach.args, dir] });
+      return state;
+    }
+    const state = await runForeground(shimConfig, opts.io ?? { stdout: process.stdout, stderr: process.stderr });
+    await releaseContainer(deps, record.id);
+    return state;
+  } catch (err) {
+    await releaseContainer(deps, record.id).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Undoes what start set up once the container has exited: unmounts its
+ * rootfs and detaches its network. Idempotent; the shim calls it when the
+ * process ends, and any later command calls it for containers whose shim died.
+ */
+export async function releaseContainer(deps: ContainerDeps, id: string): Promise<void> {
+  const target = deps.snapshotter.plan(id).target;
+  if (isMountPoint(target)) deps.snapshotter.unmount(target, { lazy: true });
+  await deps.networks.detach(id);
+  const record = deps.containers.get(id);
+  if (record && Object.keys(record.network).length > 0) deps.containers.setNetwork(id, {});
+}
+
+async function isRunning(deps: ContainerDeps, id: string): Promise<boolean> {
+  const rt = await deps.runtime().stateOrNull(id);
+  return rt?.status === 'running' || rt?.status === 'paused' || rt?.status === 'created';
+}
+
+export function removeContainerDir(deps: ContainerDeps, id: string): void {
+  rmSync(deps.paths.dir(id), { recursive: true, force: true });
+}

@@ -1,0 +1,78 @@
+import { inspectContainer, type ContainerStatus } from '../runtime/container.js';
+import type { ContainerRecord } from './container-store.js';
+import type { ContainerDeps } from './deps.js';
+
+/** A container with its live state, as `docker ps` and `docker inspect` need it. */
+export interface ContainerSummary {
+  record: ContainerRecord;
+  status: ContainerStatus;
+  pid: number;
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+  error: string;
+}
+
+/** Reads one container's live state from its directory and the runtime. */
+export async function containerSummary(deps: ContainerDeps, record: ContainerRecord): Promise<ContainerSummary> {
+  const { status, state } = await inspectContainer(deps.paths.dir(record.id), deps.runtime(), record.id);
+  return {
+    record,
+    status,
+    pid: status === 'running' || status === 'paused' ? state?.pid ?? 0 : 0,
+    exitCode: state?.exitCode ?? 0,
+    startedAt: state?.startedAt ?? '0001-01-01T00:00:00Z',
+    finishedAt: state?.finishedAt ?? '0001-01-01T00:00:00Z',
+    error: state?.error ?? '',
+  };
+}
+
+/** `docker container inspect`: the daemon's ContainerJSON shape (the fields we know). */
+export function inspectJson(s: ContainerSummary, rootfsTarget: string): Record<string, unknown> {
+  const r = s.record;
+  const running = s.status === 'running' || s.status === 'paused';
+  const args = [...(r.config.Entrypoint ?? []), ...(r.config.Cmd ?? [])];
+  return {
+    Id: r.id,
+    Created: new Date(r.createdMs).toISOString(),
+    Path: args[0] ?? '',
+    Args: args.slice(1),
+    State: {
+      Status: s.status,
+      Running: running,
+      Paused: s.status === 'paused',
+      Restarting: false,
+      OOMKilled: false,
+      Dead: s.status === 'dead',
+      Pid: s.pid,
+      ExitCode: s.exitCode,
+      Error: s.error,
+      StartedAt: s.startedAt,
+      FinishedAt: s.finishedAt,
+    },
+    Image: r.imageId,
+    Name: `/${r.name}`,
+    RestartCount: 0,
+    Driver: 'overlay',
+    Platform: 'linux',
+    HostConfig: {
+      Binds: r.hostConfig.binds,
+      NetworkMode: r.hostConfig.networkMode === 'bridge' ? 'default' : r.hostConfig.networkMode,
+      PortBindings: Object.fromEntries(
+        (r.network.ports ?? []).map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp, HostPort: String(p.hostPort) }]]),
+      ),
+      AutoRemove: r.hostConfig.autoRemove,
+      Memory: r.hostConfig.memory ?? 0,
+      NanoCpus: r.hostConfig.nanoCpus ?? 0,
+    },
+    GraphDriver: { Data: { MergedDir: rootfsTarget }, Name: 'overlay' },
+    Mounts: Object.entries(r.hostConfig.volumes).map(([dest, src]) => ({ Type: 'volume', Source: src, Destination: dest, RW: true })),
+    Config: r.config,
+    NetworkSettings: {
+      IPAddress: r.network.ip ?? '',
+      Gateway: r.network.gateway ?? '',
+      Ports: Object.fromEntries((r.network.ports ?? []).map((p) => [`${p.containerPort}/${p.protocol}`, [{ HostIp: p.hostIp, HostPort: String(p.hostPort) }]])),
+      SandboxKey: r.network.netnsPath ?? '',
+    },
+  };
+}

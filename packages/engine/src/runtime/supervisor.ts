@@ -1,0 +1,236 @@
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import type { Writable } from 'node:stream';
+import { isatty } from 'node:tty';
+import { OciRuntime, RUNTIME_ENV, runtimeMessage, type RuntimeOptions } from './crun.js';
+import { containerFiles, removeShimPid, writeShimPid, writeState, type ContainerState } from './container.js';
+import { JsonLogWriter, nowRfc3339Nano } from './json-log.js';
+
+/**
+ * What the supervisor of one container needs; the shim reads it from
+ * `<dir>/shim.json`. Serialisable.
+ */
+export interface ShimConfig {
+  /** The container's ID for the runtime. */
+  id: string;
+  /** The container's directory, an OCI bundle (config.json written). */
+  dir: string;
+  runtime: RuntimeOptions;
+  /** Must match the spec's `process.terminal`. */
+  tty: boolean;
+  /** util-linux `script`, the pty relay for `-t` (default /usr/bin/script). */
+  scriptBinary?: string;
+  /** Detached `-i`: keep the container's stdin open (a pipe nobody writes yet) instead of /dev/null. */
+  openStdin?: boolean;
+}
+
+/** Where a supervised container's stdio goes besides the log (foreground runs). */
+export interface SuperviseIo {
+  /**
+   * The container's stdin: `null` (/dev/null, Docker without -i), `open` (a
+   * pipe never written nor closed: a tty with no input, or `-d -i`), or a
+   * file descriptor to inherit (`-i`, e.g. 0).
+   */
+  stdin?: 'null' | 'open' | number;
+  stdout?: Writable;
+  stderr?: Writable;
+  /** Forward these signals received by this process to the container (Docker's --sig-proxy). */
+  proxySignals?: NodeJS.Signals[];
+  /**
+   * Signals this process must survive without forwarding: those a terminal
+   * sends its whole foreground process group (SIGINT, SIGQUIT), which the
+   * runtime, in that group too, already received and forwards itself.
+   */
+  ignoreSignals?: NodeJS.Signals[];
+  /** Called once the container's process runs. */
+  onStart?: (state: ContainerState) => void;
+}
+
+/**
+ * Runs the container's process through the runtime in the foreground and
+ * supervises it to the end (the shim's whole job, also used in-process for
+ * foreground runs):
+ *
+ * 1. records this process as the supervisor (`shim.pid`);
+ * 2. `runtime run` with stdout/stderr piped; every chunk goes to the
+ *    json-file log (and to `io`), held back until the runtime's pid file
+ *    shows the process was started, so that a runtime's own error text
+ *    (printed on the same stderr) never lands in the container's log;
+ * 3. writes `running` with the init pid once started;
+ * 4. when the runtime exits, writes `exited` with Docker's exit code
+ *    (see startFailureCode) and the finish time, deletes the runtime's
+ *    container and removes `shim.pid`.
+ *
+ * Never throws for the container's failures: they are in the returned state.
+ */
+export async function supervise(config: ShimConfig, io: SuperviseIo = {}): Promise<ContainerState> {
+  const files = containerFiles(config.dir);
+  const runtime = new OciRuntime(config.runtime);
+  for (const f of [files.initPid, files.runtimeLog]) rmSync(f, { force: true });
+  writeFileSync(files.runtimeLog, '', { mode: 0o600 });
+  writeShimPid(config.dir);
+  const log = new JsonLogWriter(files.log);
+  const runArgs = runtime.runArgs(config.id, config.dir, { pidFile: files.initPid, logFile: files.runtimeLog });
+  const [command, args] = config.tty ? ttyCommand(config, runtime.binary, runArgs, io.stdin) : [runtime.binary, runArgs];
+
+  const stdinMode = io.stdin ?? 'null';
+  const stdio: StdioOptions = [stdinMode === 'null' ? 'ignore' : stdinMode === 'open' ? 'pipe' : stdinMode, 'pipe', 'pipe'];
+  let state: ContainerState = { status: 'running' };
+  let started = false;
+  const held: Array<{ stream: 'stdout' | 'stderr'; chunk: Buffer; time: string }> = [];
+  const sink = (stream: 'stdout' | 'stderr', chunk: Buffer, time: string) => {
+    log.write(stream, chunk, time);
+    (stream === 'stdout' ? io.stdout : io.stderr)?.write(chunk);
+  };
+  const markStarted = () => {
+    if (started || !existsSync(files.initPid)) return started;
+    started = true;
+    const pid = Number(readFileSync(files.initPid, 'utf8').trim()) || undefined;
+    state = { status: 'running', ...(pid ? { pid } : {}), startedAt: nowRfc3339Nano() };
+    writeState(config.dir, state);
+    for (const h of held.splice(0)) sink(h.stream, h.chunk, h.time);
+    io.onStart?.(state);
+    return true;
+  };
+
+  let spawnError: Error | undefined;
+  const child: ChildProcess = spawn(command, args, { stdio, env: RUNTIME_ENV, detached: false });
+  const exit = new Promise<number>((resolve) => {
+    child.once('error', (err) => {
+      spawnError = err;
+      resolve(125);
+    });
+    child.once('exit', (code, sig) => resolve(code ?? 128 + (sig ? (osConstants.signals[sig] ?? 0) : 0)));
+  });
+  const onData = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+    const time = nowRfc3339Nano();
+    if (markStarted()) sink(stream, chunk, time);
+    else held.push({ stream, chunk, time });
+  };
+  // `script` prints only its own complaints on stderr; the container's output all comes through the pty.
+  const scriptErr: Buffer[] = [];
+  child.stdout?.on('data', onData('stdout'));
+  child.stderr?.on('data', config.tty ? (c: Buffer) => scriptErr.push(c) : onData('stderr'));
+  const closed = Promise.all([streamClosed(child.stdout), streamClosed(child.stderr)]);
+  const poll = setInterval(markStarted, 5);
+
+  const forward = (sig: NodeJS.Signals) => {
+    if (started) runtime.kill(config.id, sig).catch(() => undefined);
+    else child.kill(sig);
+  };
+  const ignore = () => undefined;
+  for (const sig of io.proxySignals ?? []) process.on(sig, forward);
+  for (const sig of io.ignoreSignals ?? []) process.on(sig, ignore);
+  try {
+    const status = await exit;
+    // The container's processes are gone with its pid namespace; wait briefly for the pipes to drain.
+    await Promise.race([closed, delay(2000)]);
+    clearInterval(poll);
+    markStarted();
+    const failure = started ? null : startupFailure(files.runtimeLog, spawnError, Buffer.concat(scriptErr).toString('utf8'));
+    if (failure) {
+      held.length = 0;
+      state = { status: 'exited', exitCode: failure.code, error: failure.message, finishedAt: nowRfc3339Nano() };
+    } else {
+      for (const h of held.splice(0)) sink(h.stream, h.chunk, h.time);
+      state = { ...state, status: 'exited', exitCode: status, finishedAt: nowRfc3339Nano() };
+      delete state.pid;
+    }
+    log.close();
+    writeState(config.dir, state);
+    // A foreground `run` deletes its container on exit; only a leftover (runtime killed) needs `delete`.
+    // Both runtimes keep a container's state in <root>/<id>.
+    if (existsSync(`${runtime.root}/${config.id}`)) await runtime.delete(config.id, { force: true }).catch(() => undefined);
+    return state;
+  } finally {
+    clearInterval(poll);
+    for (const sig of io.proxySignals ?? []) process.off(sig, forward);
+    for (const sig of io.ignoreSignals ?? []) process.off(sig, ignore);
+    log.close();
+    removeShimPid(config.dir);
+  }
+}
+
+/**
+ * Docker's exit code for a process that never ran, from the runtime's error:
+ * 127 when the command is not found, 126 when it cannot be executed, else 125.
+ */
+export function startFailureCode(message: string): number {
+  const m = message.toLowerCase();
+  if (m.includes('executable file not found') || m.includes('no such file or directory')) return 127;
+  if (m.includes('permission denied') || m.includes('operation not permitted') || m.includes('not a directory') || m.includes('exec format error')) return 126;
+  return 125;
+}
+
+function startupFailure(runtimeLog: string, spawnError: Error | undefined, scriptErr: string): { code: number; message: string } | null {
+  if (spawnError) return { code: 125, message: `cannot run the OCI runtime: ${spawnError.message}` };
+  let text = '';
+  try {
+    text = readFileSync(runtimeLog, 'utf8');
+  } catch {
+    // no log: nothing to tell
+  }
+  const errors: string[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const j = JSON.parse(line) as { level?: string; msg?: string };
+      if (j.level === 'error' || j.level === 'fatal') errors.push(runtimeMessage(line));
+    } catch {
+      errors.push(runtimeMessage(line));
+    }
+  }
+  if (errors.length === 0 && scriptErr.trim()) errors.push(scriptErr.trim().split('\n').join(': '));
+  if (errors.length === 0) return null;
+  const message = errors.join(': ');
+  return { code: startFailureCode(message), message };
+}
+
+/**
+ * `-t` without receiving the pty master: a foreground `runtime run` with
+ * `terminal: true` and no `--console-socket` allocates the container's pty
+ * itself and relays it to its own stdin/stdout, but only when its stdin is a
+ * terminal (runc opens /dev/tty, crun calls tcgetattr on stdin: both fail on
+ * pipes). Node cannot accept the pty master over a console socket
+ * (SCM_RIGHTS), so util-linux `script` supplies that terminal: it opens a pty
+ * for the runtime and relays it to our pipes (and puts a real terminal on
+ * our stdin into raw mode, passing its size and SIGWINCH down). The cost is
+ * a second pty and one process in the path; output arrives with CRLF as from
+ * any tty (Docker logs it the same way). When stdin is not a terminal the
+ * outer pty gets the spec's `consoleSize` with `stty` before the runtime
+ * starts, since the runtime copies its stdin's size to the container's pty
+ * (after the process started: the spec's consoleSize covers the first instant).
+ */
+function ttyCommand(config: ShimConfig, binary: string, runArgs: string[], stdin: SuperviseIo['stdin']): [string, string[]] {
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const size = consoleSize(config.dir);
+  const sizeCmd = typeof stdin === 'number' && isatty(stdin) ? '' : `stty rows ${size.height} cols ${size.width} 2>/dev/null; `;
+  const inner = `${sizeCmd}exec ${[binary, ...runArgs].map(q).join(' ')}`;
+  return [config.scriptBinary ?? '/usr/bin/script', ['-q', '-e', '-f', '-c', inner, '/dev/null']];
+}
+
+/** The spec's console size (buildSpec sets one for every tty), default 24x80. */
+function consoleSize(dir: string): { height: number; width: number } {
+  try {
+    const spec = JSON.parse(readFileSync(containerFiles(dir).config, 'utf8')) as { process?: { consoleSize?: { height: number; width: number } } };
+    const size = spec.process?.consoleSize;
+    if (size && size.height > 0 && size.width > 0) return size;
+  } catch {
+    // the runtime will complain about the bundle itself
+  }
+  return { height: 24, width: 80 };
+}
+
+function streamClosed(s: NodeJS.ReadableStream | null | undefined): Promise<void> {
+  if (!s) return Promise.resolve();
+  return new Promise((resolve) => {
+    s.once('close', () => resolve());
+    s.once('end', () => resolve());
+    s.once('error', () => resolve());
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
