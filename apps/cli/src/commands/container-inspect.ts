@@ -1,6 +1,6 @@
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
-import { collect } from '../options.js';
+import { collect, parseFilters } from '../options.js';
 import { CliExit, openEngine, out } from '../runtime.js';
 
 /** `drydock container ls` / `ps`: Docker's columns and flags. */
@@ -12,11 +12,13 @@ export function defineContainerLs(cmd: Command): Command {
     .option('--no-trunc', "Don't truncate output")
     .option('--format <string>', 'Pretty-print containers using a Go template')
     .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [])
-    .action(async (opts: { all?: boolean; quiet?: boolean; trunc: boolean; format?: string }) => {
+    .action(async (opts: { all?: boolean; quiet?: boolean; trunc: boolean; format?: string; filter: string[] }) => {
       const { engine } = await openEngine();
-      const { containerRows, CONTAINER_HEADERS } = await import('../views/container-rows.js');
+      const { containerRows, filterContainers, CONTAINER_HEADERS } = await import('../views/container-rows.js');
       const { printFormat } = await import('../views/render.js');
-      const rows = containerRows(await engine.containers.list({ all: opts.all ?? false }), { trunc: opts.trunc });
+      const filters = parseFilters(opts.filter);
+      const listed = await engine.containers.list({ all: (opts.all ?? false) || filters.status !== undefined });
+      const rows = containerRows(filterContainers(listed, filters), { trunc: opts.trunc });
       const format = opts.quiet ? '{{.ID}}' : opts.format ?? 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
       printFormat(format, rows, CONTAINER_HEADERS);
     });

@@ -1,0 +1,144 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { busyboxTar, cliSandbox, expectCleanFailure, must, sh } from './helpers/cli.js';
+
+/**
+ * Containers on the engine's own runtime (crun, overlayfs, CNI), compared
+ * with Docker (dockerd from Debian's docker.io) on the same operations.
+ */
+const box = cliSandbox();
+const image = `drydock-ct/busybox:${process.pid}`;
+const dockerNames: string[] = [];
+beforeAll(() => {
+  expect(box.run(['import', busyboxTar, image]).status).toBe(0);
+  must('docker', ['import', busyboxTar, image]);
+});
+afterAll(() => {
+  for (const c of box.run(['ps', '-a', '-q', '--no-trunc']).stdout.split('\n').filter(Boolean)) box.run(['rm', '-f', c]);
+  sh('docker', ['rm', '-f', ...dockerNames]);
+  sh('docker', ['rmi', '-f', image, `drydock-ct/committed:${process.pid}`]);
+  box.cleanup();
+});
+
+describe('run', () => {
+  it.each([
+    ['the process exit code', ['sh', '-c', 'exit 3'], 3],
+    ['127 for a command not found', ['nosuchcommand'], 127],
+    ['126 for a file that is not executable', ['/etc/passwd'], 126],
+    ['0 and the output', ['echo', 'hello'], 0],
+  ])('returns %s like Docker', (_what, command, code) => {
+    const ours = box.run(['run', '--rm', '--network', 'none', image, ...command]);
+    const docker = sh('docker', ['run', '--rm', '--network', 'none', image, ...command]);
+    expect(ours.status).toBe(code);
+    expect(docker.status).toBe(code);
+    expect(ours.stdout).toBe(docker.stdout);
+  });
+
+  it('resolves users from the image and applies -e, -w and --hostname', () => {
+    const script = 'echo "$(id -u):$(id -g) $PWD $FOO $(hostname)"';
+    const args = ['--rm', '--network', 'none', '-u', 'nobody', '-e', 'FOO=bar', '-w', '/tmp', '--hostname', 'box1', image, 'sh', '-c', script];
+    expect(box.run(['run', ...args]).stdout).toBe(must('docker', ['run', ...args]));
+  });
+
+  it('keeps a detached container running after the CLI exits, with logs and ps', async () => {
+    const id = box.run(['run', '-d', '--name', 'ticker', image, 'sh', '-c', 'echo started; echo oops >&2; sleep 30']).stdout.trim();
+    expect(id).toMatch(/^[a-f0-9]{64}$/);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(box.run(['ps', '--format', '{{.Names}} {{.Status}}']).stdout).toMatch(/^ticker Up /m);
+    const logs = box.run(['logs', 'ticker']);
+    expect(logs.stdout).toBe('started\n');
+    expect(logs.stderr).toBe('oops\n');
+    expect(box.run(['logs', '--timestamps', '--tail', '1', 'ticker']).stderr).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z oops\n$/);
+    expect(expectCleanFailure(box.run(['rm', 'ticker']))).toMatch(/cannot remove a running container/);
+    expect(box.run(['exec', 'ticker', 'sh', '-c', 'echo in-exec $(hostname)']).stdout).toBe(`in-exec ${id.slice(0, 12)}\n`);
+    expect(box.run(['pause', 'ticker']).status).toBe(0);
+    expect(box.run(['ps', '--format', '{{.Status}}', '--filter', 'name=ticker']).stdout).toMatch(/\(Paused\)/);
+    expect(box.run(['unpause', 'ticker']).status).toBe(0);
+    const stop = box.run(['stop', '-t', '1', 'ticker']);
+    expect(stop.stdout).toBe('ticker\n');
+    expect(box.run(['ps', '-a', '--format', '{{.Names}} {{.Status}}']).stdout).toMatch(/^ticker Exited \(137\) /m);
+    expect(box.run(['wait', 'ticker']).stdout).toBe('137\n');
+    expect(box.run(['rm', 'ticker']).stdout).toBe('ticker\n');
+    expect(box.run(['ps', '-a', '-q']).stdout).not.toContain(id.slice(0, 12));
+  });
+
+  it('publishes a port on the bridge network', async () => {
+    box.run(['run', '-d', '--name', 'web', '-p', '127.0.0.1:18931:8080', image, 'sh', '-c', 'mkdir /www && echo served > /www/index.html && exec httpd -f -p 8080 -h /www']);
+    let body = '';
+    for (let i = 0; i < 50 && body === ''; i++) {
+      body = sh('curl', ['-s', '--max-time', '2', 'http://127.0.0.1:18931/']).stdout;
+      if (body === '') await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(body).toBe('served\n');
+    expect(box.run(['ps', '--format', '{{.Ports}}', '--filter', 'name=web']).stdout).toContain('127.0.0.1:18931->8080/tcp');
+    expect(box.run(['rm', '-f', 'web']).stdout).toBe('web\n');
+    expect(sh('curl', ['-s', '--max-time', '2', 'http://127.0.0.1:18931/']).status).not.toBe(0);
+  });
+
+  it('fails cleanly on an unknown image, a bad port and a taken name', () => {
+    expect(expectCleanFailure(box.run(['run', 'nope:1']))).toMatch(/No such image: nope:1/);
+    expect(box.run(['run', 'nope:1']).status).toBe(125);
+    expect(expectCleanFailure(box.run(['run', '-p', 'x:80', image, 'true']))).toMatch(/port/i);
+    box.run(['create', '--name', 'taken', image, 'true']);
+    expect(expectCleanFailure(box.run(['create', '--name', 'taken', image, 'true']))).toMatch(/is already in use/);
+    expect(expectCleanFailure(box.run(['logs', 'nosuchcontainer']))).toBe('Error: No such container: nosuchcontainer');
+  });
+});
+
+describe('diff, commit, export', () => {
+  const script = 'mkdir -p /a/b/c && touch /a/b/c/f && touch /etc/newfile && rm /bin/ls && mkdir -p /root/x/y && echo hi > /root/x/y/z && rm -rf /tmp && echo changed >> /etc/passwd';
+
+  beforeAll(() => {
+    expect(box.run(['run', '--name', 'changes', '--network', 'none', image, 'sh', '-c', script]).status).toBe(0);
+    dockerNames.push(`drydock-changes-${process.pid}`);
+    must('docker', ['run', '--name', `drydock-changes-${process.pid}`, '--network', 'none', image, 'sh', '-c', script]);
+  });
+
+  it('prints the same diff lines as Docker', () => {
+    const ours = box.run(['diff', 'changes']).stdout;
+    expect(ours).toContain('D /bin/ls');
+    // Docker prints in its walk order, which varies from run to run; we sort by path.
+    const lines = (s: string) => s.trimEnd().split('\n').sort();
+    expect(lines(ours)).toEqual(lines(must('docker', ['diff', `drydock-changes-${process.pid}`])));
+    expect(ours.trimEnd().split('\n')).toEqual(lines(ours));
+  });
+
+  it('shows no /etc/hosts, /dev or /proc changes for a container that changed nothing', () => {
+    box.run(['run', '--name', 'unchanged', image, 'true']);
+    expect(box.run(['diff', 'unchanged']).stdout).toBe('');
+  });
+
+  it('commits with author and message into an image Docker loads and runs', () => {
+    const target = `drydock-ct/committed:${process.pid}`;
+    const id = box.run(['commit', '-a', 'Ann <ann@example.com>', '-m', 'the change', '-c', 'ENV MARK=1', 'changes', target]).stdout.trim();
+    expect(id).toMatch(/^sha256:/);
+    const [info] = JSON.parse(box.run(['inspect', target]).stdout);
+    expect(info.Author).toBe('Ann <ann@example.com>');
+    expect(info.Comment).toBe('the change');
+    expect(info.Config.Env).toContain('MARK=1');
+    expect(box.run(['history', '--format', '{{.CreatedBy}}|{{.Comment}}', target]).stdout.split('\n')[0]).toBe(`sh -c ${script}`.slice(0, 44) + '…|the change');
+    const archive = join(box.dir, 'committed.tar');
+    expect(box.run(['save', '-o', archive, target]).status).toBe(0);
+    must('docker', ['load', '-i', archive]);
+    const check = 'ls /a/b/c; tail -1 /etc/passwd; test -e /bin/ls || echo no-ls; test -e /tmp || echo no-tmp; echo $MARK';
+    expect(must('docker', ['run', '--rm', '--network', 'none', target, 'sh', '-c', check])).toBe('f\nchanged\nno-ls\nno-tmp\n1\n');
+    expect(box.run(['run', '--rm', '--network', 'none', target, 'sh', '-c', check]).stdout).toBe('f\nchanged\nno-ls\nno-tmp\n1\n');
+  });
+
+  it('refuses to remove an image a container uses', () => {
+    expect(expectCleanFailure(box.run(['rmi', image]))).toMatch(/conflict: unable to remove repository reference .* \(must force\) - container [a-f0-9]{12} is using its referenced image/);
+  });
+
+  it('exports the flattened filesystem without the mounted /etc files', () => {
+    const archive = join(box.dir, 'export.tar');
+    expect(box.run(['export', '-o', archive, 'changes']).status).toBe(0);
+    const names = execFileSync('tar', ['-tf', archive], { encoding: 'utf8' }).split('\n');
+    expect(names).toContain('a/b/c/f');
+    expect(names).toContain('bin/busybox');
+    expect(names).not.toContain('bin/ls');
+    expect(names).not.toContain('etc/hosts');
+    expect(box.run(['import', archive, 'reimported:1']).status).toBe(0);
+    expect(box.run(['run', '--rm', '--network', 'none', 'reimported:1', 'cat', '/a/b/c/f', '/root/x/y/z']).stdout).toBe('hi\n');
+  });
+});
