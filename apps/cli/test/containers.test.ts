@@ -101,7 +101,6 @@ describe('diff, commit, export', () => {
     // Docker prints in its walk order, which varies from run to run; we sort by path.
     const lines = (s: string) => s.trimEnd().split('\n').sort();
     expect(lines(ours)).toEqual(lines(must('docker', ['diff', `drydock-changes-${process.pid}`])));
-    expect(ours.trimEnd().split('\n')).toEqual(lines(ours));
   });
 
   it('shows no /etc/hosts, /dev or /proc changes for a container that changed nothing', () => {
