@@ -86,7 +86,24 @@ record(
   '< 200 ms',
 );
 
-// 5. CLI start-up.
+// 5. A container's whole life: run --rm true (no network, then the bridge).
+const busybox = join(fixtures, 'busybox-rootfs.tar');
+run(drydock, ['import', busybox, 'bench/busybox:1']);
+run('docker', ['import', busybox, 'bench/busybox:1']);
+record(
+  'run --rm --network none busybox true',
+  measure(() => {}, () => run(drydock, ['run', '--rm', '--network', 'none', 'bench/busybox:1', 'true'])),
+  measure(() => {}, () => run('docker', ['run', '--rm', '--network', 'none', 'bench/busybox:1', 'true'])),
+  '(none set)',
+);
+record(
+  'run --rm busybox true (bridge network)',
+  measure(() => {}, () => run(drydock, ['run', '--rm', 'bench/busybox:1', 'true'])),
+  measure(() => {}, () => run('docker', ['run', '--rm', 'bench/busybox:1', 'true'])),
+  '(none set)',
+);
+
+// 6. CLI start-up.
 record('drydock --version', measure(() => {}, () => run(drydock, ['--version'])), measure(() => {}, () => run('docker', ['--version'])), '< 200 ms');
 
 // Clean up Docker's side.

@@ -5,7 +5,7 @@ import { CliExit, openEngine, out } from '../runtime.js';
 /** `drydock image inspect [-f FORMAT] IMAGE...`: Docker's JSON array, or a template per image. */
 export function defineImageInspect(cmd: Command): Command {
   return cmd
-    .description('Display detailed information on one or more images')
+    .description(cmd.parent?.name() === 'drydock' ? 'Return low-level information on images or containers' : 'Display detailed information on one or more images')
     .argument('<images...>', 'IMAGE')
     .option('-f, --format <string>', 'Format output using a custom template')
     .action(async (images: string[], opts: { format?: string }) => {
@@ -16,8 +16,13 @@ export function defineImageInspect(cmd: Command): Command {
         try {
           found.push(engine.inspect(image));
         } catch (err) {
-          reportError(err, false);
-          failed = true;
+          // Top-level `inspect` also finds containers, as Docker's does.
+          const container = cmd.parent?.name() === 'drydock' ? await engine.containers.inspect(image).catch(() => undefined) : undefined;
+          if (container) found.push(container);
+          else {
+            reportError(err, false);
+            failed = true;
+          }
         }
       }
       if (opts.format) {
