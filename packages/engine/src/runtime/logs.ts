@@ -1,14 +1,15 @@
 import { closeSync, fstatSync, openSync, readSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import { DrydockError } from '../errors.js';
-import { readState } from './container.js';
+import { readState, shimAlive } from './container.js';
 import { parseRfc3339Nano } from './json-log.js';
 
 /**
  * `docker logs` over a json-file log (json-log.ts). Entries come out in file
  * order; `tail` keeps the last N entries, then `since`/`until` filter by
  * time; `follow` keeps reading what the supervisor appends until the
- * container's state file says `exited` (or `signal` aborts).
+ * container's state file says `exited` or its supervisor is gone (or
+ * `signal` aborts).
  */
 export interface LogReadOptions {
   /** The last N entries only (Docker `--tail N`; undefined or negative = all). */
@@ -78,7 +79,7 @@ export async function* readLogs(path: string, opts: LogReadOptions = {}): AsyncG
     };
     yield* drain();
     if (!opts.follow) return;
-    const isDone = opts.isDone ?? (() => readState(dirname(path))?.status === 'exited');
+    const isDone = opts.isDone ?? (() => supervisorDone(dirname(path)));
     while (!opts.signal?.aborted) {
       const done = isDone();
       yield* drain();
@@ -144,7 +145,7 @@ function tailOffset(fd: number, n: number): number {
 }
 
 async function waitForFile(path: string, opts: LogReadOptions): Promise<number> {
-  const isDone = opts.isDone ?? (() => readState(dirname(path))?.status === 'exited');
+  const isDone = opts.isDone ?? (() => supervisorDone(dirname(path)));
   while (!opts.signal?.aborted) {
     try {
       return openSync(path, 'r');
@@ -154,6 +155,12 @@ async function waitForFile(path: string, opts: LogReadOptions): Promise<number> 
     }
   }
   return -1;
+}
+
+/** No more output will come: the state says exited, or the supervisor that started the container is gone. */
+function supervisorDone(dir: string): boolean {
+  const state = readState(dir);
+  return state?.status === 'exited' || (state !== null && !shimAlive(dir));
 }
 
 /** Resolves when the file (or its directory) changes, after `pollMs` at the latest, or on abort. */

@@ -6,6 +6,7 @@ import { isatty } from 'node:tty';
 import { OciRuntime, RUNTIME_ENV, runtimeMessage, type RuntimeOptions } from './crun.js';
 import { containerFiles, removeShimPid, writeShimPid, writeState, type ContainerState } from './container.js';
 import { JsonLogWriter, nowRfc3339Nano } from './json-log.js';
+import { ttyCommand } from './tty.js';
 
 /**
  * What the supervisor of one container needs; the shim reads it from
@@ -19,8 +20,9 @@ export interface ShimConfig {
   runtime: RuntimeOptions;
   /** Must match the spec's `process.terminal`. */
   tty: boolean;
-  /** util-linux `script`, the pty relay for `-t` (default /usr/bin/script). */
+  /** The pty relays for `-t` (see tty.ts): util-linux `script` (default /usr/bin/script), python3 (default /usr/bin/python3). */
   scriptBinary?: string;
+  pythonBinary?: string;
   /** Detached `-i`: keep the container's stdin open (a pipe nobody writes yet) instead of /dev/null. */
   openStdin?: boolean;
 }
@@ -72,7 +74,17 @@ export async function supervise(config: ShimConfig, io: SuperviseIo = {}): Promi
   writeShimPid(config.dir);
   const log = new JsonLogWriter(files.log);
   const runArgs = runtime.runArgs(config.id, config.dir, { pidFile: files.initPid, logFile: files.runtimeLog });
-  const [command, args] = config.tty ? ttyCommand(config, runtime.binary, runArgs, io.stdin) : [runtime.binary, runArgs];
+  const [command, args] = config.tty
+    ? ttyCommand({
+        flavor: runtime.flavor,
+        binary: runtime.binary,
+        args: runArgs,
+        stdinIsTty: typeof io.stdin === 'number' && isatty(io.stdin),
+        size: consoleSize(config.dir),
+        ...(config.scriptBinary ? { scriptBinary: config.scriptBinary } : {}),
+        ...(config.pythonBinary ? { pythonBinary: config.pythonBinary } : {}),
+      })
+    : [runtime.binary, runArgs];
 
   const stdinMode = io.stdin ?? 'null';
   const stdio: StdioOptions = [stdinMode === 'null' ? 'ignore' : stdinMode === 'open' ? 'pipe' : stdinMode, 'pipe', 'pipe'];
@@ -95,7 +107,7 @@ export async function supervise(config: ShimConfig, io: SuperviseIo = {}): Promi
   };
 
   let spawnError: Error | undefined;
-  const child: ChildProcess = spawn(command, args, { stdio, env: RUNTIME_ENV, detached: false });
+  const child: ChildProcess = spawn(command, args, { stdio, env: RUNTIME_ENV, cwd: config.dir });
   const exit = new Promise<number>((resolve) => {
     child.once('error', (err) => {
       spawnError = err;
@@ -108,7 +120,7 @@ export async function supervise(config: ShimConfig, io: SuperviseIo = {}): Promi
     if (markStarted()) sink(stream, chunk, time);
     else held.push({ stream, chunk, time });
   };
-  // `script` prints only its own complaints on stderr; the container's output all comes through the pty.
+  // With a tty the relay's stderr has only its own and the runtime's complaints; the container's output all comes through the pty.
   const scriptErr: Buffer[] = [];
   child.stdout?.on('data', onData('stdout'));
   child.stderr?.on('data', config.tty ? (c: Buffer) => scriptErr.push(c) : onData('stderr'));
@@ -153,13 +165,15 @@ export async function supervise(config: ShimConfig, io: SuperviseIo = {}): Promi
 }
 
 /**
- * Docker's exit code for a process that never ran, from the runtime's error:
- * 127 when the command is not found, 126 when it cannot be executed, else 125.
+ * Docker's exit code for a process that never ran, from the runtime's error,
+ * with the Docker CLI's rules: 127 for "executable file not found" or "no
+ * such file or directory", 126 for "permission denied" or "is a directory"
+ * (plus crun's "Operation not permitted" for a directory), else 125.
  */
 export function startFailureCode(message: string): number {
   const m = message.toLowerCase();
   if (m.includes('executable file not found') || m.includes('no such file or directory')) return 127;
-  if (m.includes('permission denied') || m.includes('operation not permitted') || m.includes('not a directory') || m.includes('exec format error')) return 126;
+  if (m.includes('permission denied') || m.includes('is a directory') || m.includes('operation not permitted')) return 126;
   return 125;
 }
 
@@ -185,29 +199,6 @@ function startupFailure(runtimeLog: string, spawnError: Error | undefined, scrip
   if (errors.length === 0) return null;
   const message = errors.join(': ');
   return { code: startFailureCode(message), message };
-}
-
-/**
- * `-t` without receiving the pty master: a foreground `runtime run` with
- * `terminal: true` and no `--console-socket` allocates the container's pty
- * itself and relays it to its own stdin/stdout, but only when its stdin is a
- * terminal (runc opens /dev/tty, crun calls tcgetattr on stdin: both fail on
- * pipes). Node cannot accept the pty master over a console socket
- * (SCM_RIGHTS), so util-linux `script` supplies that terminal: it opens a pty
- * for the runtime and relays it to our pipes (and puts a real terminal on
- * our stdin into raw mode, passing its size and SIGWINCH down). The cost is
- * a second pty and one process in the path; output arrives with CRLF as from
- * any tty (Docker logs it the same way). When stdin is not a terminal the
- * outer pty gets the spec's `consoleSize` with `stty` before the runtime
- * starts, since the runtime copies its stdin's size to the container's pty
- * (after the process started: the spec's consoleSize covers the first instant).
- */
-function ttyCommand(config: ShimConfig, binary: string, runArgs: string[], stdin: SuperviseIo['stdin']): [string, string[]] {
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const size = consoleSize(config.dir);
-  const sizeCmd = typeof stdin === 'number' && isatty(stdin) ? '' : `stty rows ${size.height} cols ${size.width} 2>/dev/null; `;
-  const inner = `${sizeCmd}exec ${[binary, ...runArgs].map(q).join(' ')}`;
-  return [config.scriptBinary ?? '/usr/bin/script', ['-q', '-e', '-f', '-c', inner, '/dev/null']];
 }
 
 /** The spec's console size (buildSpec sets one for every tty), default 24x80. */
