@@ -49,7 +49,9 @@ describe('run', () => {
     const logs = box.run(['logs', 'ticker']);
     expect(logs.stdout).toBe('started\n');
     expect(logs.stderr).toBe('oops\n');
-    expect(box.run(['logs', '--timestamps', '--tail', '1', 'ticker']).stderr).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z oops\n$/);
+    const stamped = box.run(['logs', '--timestamps', '--tail', '2', 'ticker']);
+    expect(stamped.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z started\n$/);
+    expect(stamped.stderr).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z oops\n$/);
     expect(expectCleanFailure(box.run(['rm', 'ticker']))).toMatch(/cannot remove a running container/);
     expect(box.run(['exec', 'ticker', 'sh', '-c', 'echo in-exec $(hostname)']).stdout).toBe(`in-exec ${id.slice(0, 12)}\n`);
     expect(box.run(['pause', 'ticker']).status).toBe(0);

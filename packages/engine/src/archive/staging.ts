@@ -1,5 +1,4 @@
 import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -7,6 +6,7 @@ import * as tar from 'tar-stream';
 import { DigestingStream, type Digest } from '../digest.js';
 import { DrydockError } from '../errors.js';
 import { confinedPath } from '../layers/tar-inspector.js';
+import { stagingName } from '../store/content-store.js';
 
 export interface StagedFile {
   /** Where the bytes are on disk (inside the staging directory). */
@@ -28,7 +28,7 @@ export class StagedArchive {
   private constructor(readonly dir: string) {}
 
   static async extract(input: Readable, tmpRoot: string): Promise<StagedArchive> {
-    const dir = join(tmpRoot, `archive-${Date.now()}-${randomBytes(6).toString('hex')}`);
+    const dir = join(tmpRoot, stagingName('archive-'));
     mkdirSync(dir, { recursive: true });
     const staged = new StagedArchive(dir);
     try {

@@ -69,7 +69,7 @@ export class ContentStore {
     source: Readable,
     opts: { expected?: Digest; expectedSize?: number; transforms?: Transform[] } = {},
   ): Promise<StagedBlob> {
-    const path = join(this.layout.ingest, `${Date.now()}-${randomBytes(6).toString('hex')}`);
+    const path = join(this.layout.ingest, stagingName());
     const digester = new DigestingStream(opts.expected?.split(':')[0] ?? 'sha256');
     try {
       await pipeline([source, ...(opts.transforms ?? []), digester, createWriteStream(path, { highWaterMark: 1 << 20 })]);
@@ -86,7 +86,7 @@ export class ContentStore {
   stageBytes(data: Uint8Array, expected?: Digest): StagedBlob {
     const digest = sha256(data);
     verify({ digest, size: data.length, path: '' }, expected);
-    const path = join(this.layout.ingest, `${Date.now()}-${randomBytes(6).toString('hex')}`);
+    const path = join(this.layout.ingest, stagingName());
     writeFileSync(path, data);
     return { digest, size: data.length, path };
   }
@@ -161,7 +161,7 @@ export class ContentStore {
     for (const dir of [this.layout.ingest, this.layout.tmp]) {
       for (const name of readdirSync(dir)) {
         const p = join(dir, name);
-        if (statSync(p).mtimeMs < cutoff) rmSync(p, { force: true, recursive: true });
+        if (!ownerAlive(name) || statSync(p).mtimeMs < cutoff) rmSync(p, { force: true, recursive: true });
       }
     }
   }
@@ -176,6 +176,22 @@ export class ContentStore {
       }
     }
     return out;
+  }
+}
+
+/** Staging names start with the writer's pid, so a crashed writer's leftovers can be told from a live one's. */
+export function stagingName(prefix = ''): string {
+  return `${prefix}${process.pid}-${Date.now()}-${randomBytes(6).toString('hex')}`;
+}
+
+function ownerAlive(name: string): boolean {
+  const pid = Number(/^(?:[a-z]+-)?(\d+)-/.exec(name)?.[1]);
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
