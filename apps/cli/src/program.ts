@@ -53,15 +53,22 @@ function buildProgram(): Command {
     for (const a of aliases) c.alias(a);
     return c;
   };
-  sub(image, 'ls', defineImageLs, 'list');
-  sub(image, 'tag', defineImageTag);
-  sub(image, 'rm', defineImageRm, 'remove');
-  sub(image, 'inspect', defineImageInspect);
-  sub(image, 'history', defineImageHistory);
-  sub(image, 'save', defineImageSave);
-  sub(image, 'load', defineImageLoad);
-  sub(image, 'import', defineImageImport);
-  sub(image, 'prune', defineImagePrune);
+  // [subcommand, definition, aliases, Docker's top-level shortcut]
+  const imageCommands: [string, (c: Command) => Command, string[], string | null][] = [
+    ['ls', defineImageLs, ['list'], 'images'],
+    ['tag', defineImageTag, [], 'tag'],
+    ['rm', defineImageRm, ['remove'], 'rmi'],
+    ['inspect', defineImageInspect, [], 'inspect'],
+    ['history', defineImageHistory, [], 'history'],
+    ['save', defineImageSave, [], 'save'],
+    ['load', defineImageLoad, [], 'load'],
+    ['import', defineImageImport, [], 'import'],
+    ['prune', defineImagePrune, [], null],
+  ];
+  for (const [name, define, aliases, shortcut] of imageCommands) {
+    sub(image, name, define, ...aliases);
+    if (shortcut) sub(program, shortcut, define);
+  }
 
   const container = configure(program.command('container').description('Manage containers')).enablePositionalOptions();
   const containerCommands: [string, (c: Command) => Command, string[]][] = [
@@ -93,15 +100,6 @@ function buildProgram(): Command {
   const system = configure(program.command('system').description('Manage Drydock'));
   sub(system, 'df', defineSystemDf);
 
-  // Docker's top-level shortcuts.
-  sub(program, 'images', defineImageLs);
-  sub(program, 'rmi', defineImageRm);
-  sub(program, 'tag', defineImageTag);
-  sub(program, 'save', defineImageSave);
-  sub(program, 'load', defineImageLoad);
-  sub(program, 'import', defineImageImport);
-  sub(program, 'history', defineImageHistory);
-  sub(program, 'inspect', defineImageInspect);
   return program;
 }
 

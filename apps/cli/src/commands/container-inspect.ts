@@ -1,6 +1,7 @@
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { collect, parseFilters } from '../options.js';
+import { writeFileAtomically } from '../output-file.js';
+import { printInspected } from '../views/inspect-output.js';
 import { CliExit, openEngine, out } from '../runtime.js';
 
 /** `drydock container ls` / `ps`: Docker's columns and flags. */
@@ -41,10 +42,7 @@ export function defineContainerInspect(cmd: Command): Command {
           failed = true;
         }
       }
-      if (opts.format) {
-        const { renderTemplate } = await import('../format/go-template.js');
-        for (const item of found) out(renderTemplate(opts.format, item));
-      } else out(JSON.stringify(found, null, 4));
+      await printInspected(found, opts.format);
       if (failed) throw new CliExit('', 1);
     });
 }
@@ -140,13 +138,6 @@ export function defineContainerExport(cmd: Command): Command {
       if (!opts.output && process.stdout.isTTY) throw new CliExit('Error: cowardly refusing to save to a terminal. Use the -o flag or redirect', 1);
       const { engine, ctx } = await openEngine();
       if (!opts.output) return engine.containers.export(ctx, name, process.stdout);
-      const partial = `${opts.output}.partial-${process.pid}`;
-      try {
-        await engine.containers.export(ctx, name, createWriteStream(partial));
-        renameSync(partial, opts.output);
-      } catch (err) {
-        rmSync(partial, { force: true });
-        throw err;
-      }
+      await writeFileAtomically(opts.output, (out) => engine.containers.export(ctx, name, out));
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { reportError } from '../errors.js';
-import { CliExit, openEngine, out } from '../runtime.js';
+import { CliExit, openEngine } from '../runtime.js';
+import { printInspected } from '../views/inspect-output.js';
 
 /** `drydock image inspect [-f FORMAT] IMAGE...`: Docker's JSON array, or a template per image. */
 export function defineImageInspect(cmd: Command): Command {
@@ -25,12 +26,7 @@ export function defineImageInspect(cmd: Command): Command {
           }
         }
       }
-      if (opts.format) {
-        const { renderTemplate } = await import('../format/go-template.js');
-        for (const item of found) out(renderTemplate(opts.format, item));
-      } else {
-        out(JSON.stringify(found, null, 4));
-      }
+      await printInspected(found, opts.format);
       if (failed) throw new CliExit('', 1);
     });
 }

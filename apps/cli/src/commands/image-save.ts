@@ -1,5 +1,5 @@
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
+import { writeFileAtomically } from '../output-file.js';
 import { CliExit, openEngine } from '../runtime.js';
 
 /** `drydock image save [-o FILE] IMAGE...`: to a file (written whole, then renamed into place) or stdout. */
@@ -14,13 +14,6 @@ export function defineImageSave(cmd: Command): Command {
       }
       const { engine, ctx } = await openEngine();
       if (!opts.output) return engine.save(ctx, images, process.stdout);
-      const partial = `${opts.output}.partial-${process.pid}`;
-      try {
-        await engine.save(ctx, images, createWriteStream(partial));
-        renameSync(partial, opts.output);
-      } catch (err) {
-        rmSync(partial, { force: true });
-        throw err;
-      }
+      await writeFileAtomically(opts.output, (out) => engine.save(ctx, images, out));
     });
 }
