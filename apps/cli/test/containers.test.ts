@@ -65,6 +65,18 @@ describe('run', () => {
     expect(box.run(['ps', '-a', '-q']).stdout).not.toContain(id.slice(0, 12));
   });
 
+  it('applies --memory and --cpus as cgroup limits', () => {
+    const id = box.run(['run', '-d', '--network', 'none', '--memory', '64m', '--cpus', '0.5', image, 'sleep', '30']).stdout.trim();
+    try {
+      expect(box.run(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}', id]).stdout).toBe(`${64 * 1024 * 1024} 500000000\n`);
+      const cgroup = (controller: string, file: string) => sh('sh', ['-c', `cat /sys/fs/cgroup/${controller}/drydock/${id}/${file} 2>/dev/null || cat /sys/fs/cgroup/drydock/${id}/${file}`]).stdout.trim();
+      expect(cgroup('memory', 'memory.limit_in_bytes') === String(64 * 1024 * 1024) || cgroup('memory', 'memory.max') === String(64 * 1024 * 1024)).toBe(true);
+      expect(cgroup('cpu', 'cpu.cfs_quota_us') === '50000' || cgroup('cpu', 'cpu.max').startsWith('50000 ')).toBe(true);
+    } finally {
+      box.run(['rm', '-f', id]);
+    }
+  });
+
   it('publishes a port on the bridge network', async () => {
     box.run(['run', '-d', '--name', 'web', '-p', '127.0.0.1:18931:8080', image, 'sh', '-c', 'mkdir /www && echo served > /www/index.html && exec httpd -f -p 8080 -h /www']);
     let body = '';
