@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { defineImageBuild } from './commands/image-build.js';
 import { defineImageHistory } from './commands/image-history.js';
 import { defineImageImport } from './commands/image-import.js';
 import { defineImageInspect } from './commands/image-inspect.js';
@@ -64,6 +65,7 @@ function buildProgram(): Command {
     ['load', defineImageLoad, [], 'load'],
     ['import', defineImageImport, [], 'import'],
     ['prune', defineImagePrune, [], null],
+    ['build', defineImageBuild, [], 'build'],
   ];
   for (const [name, define, aliases, shortcut] of imageCommands) {
     sub(image, name, define, ...aliases);

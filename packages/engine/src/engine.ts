@@ -38,6 +38,7 @@ export class Engine {
   readonly images: ImageStore;
   readonly journal: Journal;
   readonly containers: ContainerService;
+  private builder: ReturnType<typeof import('./build/service.js').buildService> | undefined;
 
   private constructor(opts: EngineOptions) {
     this.layout = storeLayout(opts.root);
@@ -122,6 +123,24 @@ export class Engine {
     const loaded = await loadImages({ content: this.content, images: this.images, tmp: this.layout.tmp }, ctx, input);
     for (const l of loaded) this.journal.append({ actor: ctx.actor, action: 'image.load', target: l.tags.join(' ') || undefined, digest: l.id });
     return loaded;
+  }
+
+  /** `docker build`; the builder loads on first use. */
+  async build(ctx: OperationContext, req: import('./build/builder.js').BuildRequest): Promise<Digest> {
+    const { buildService } = await import('./build/service.js');
+    this.builder ??= buildService({ root: this.layout.root, db: this.db, images: this.images, content: this.content });
+    const id = await this.builder.build(ctx, req);
+    this.journal.append({ actor: ctx.actor, action: 'image.build', target: (req.tags ?? []).join(' ') || undefined, digest: id, detail: { target: req.target ?? null, noCache: req.noCache ?? false } });
+    return id;
+  }
+
+  /** `docker builder prune`: forgets the layer cache. */
+  async pruneBuildCache(ctx: OperationContext): Promise<number> {
+    const { buildService } = await import('./build/service.js');
+    this.builder ??= buildService({ root: this.layout.root, db: this.db, images: this.images, content: this.content });
+    const n = this.builder.prune();
+    this.journal.append({ actor: ctx.actor, action: 'builder.prune', detail: { entries: n } });
+    return n;
   }
 
   diskUsage(): DiskUsage {

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'digest-mismatch' // content whose digest or size differs from what was promised
   | 'unsupported' // a format or feature we recognise but do not handle
   | 'io' // the filesystem or a child process failed
+  | 'build-failed' // a build step's command exited non-zero
   | 'internal';
 
 export class DrydockError extends Error {

@@ -9,7 +9,12 @@ export type EngineEvent =
   | { type: 'engine:image:saved'; ids: string[]; bytes: number }
   | { type: 'engine:image:tagged'; id: string; ref: string }
   | { type: 'engine:image:untagged'; id: string; ref: string }
-  | { type: 'engine:image:deleted'; id: string };
+  | { type: 'engine:image:deleted'; id: string }
+  | { type: 'engine:build:step'; step: number; name: string }
+  | { type: 'engine:build:cached'; step: number }
+  | { type: 'engine:build:log'; step: number; stream: 'stdout' | 'stderr'; text: string }
+  | { type: 'engine:build:done'; step: number; durationMs: number }
+  | { type: 'engine:build:failed'; step: number; error: string };
 
 /** Who asks and where to report: passed to every operation. */
 export interface OperationContext {

@@ -18,3 +18,4 @@ export type { ContainerState } from './runtime/container.js';
 export type { LogLine } from './runtime/logs.js';
 export { formatLogLine } from './runtime/logs.js';
 export { runShim } from './runtime/shim.js';
+export type { BuildRequest } from './build/builder.js';

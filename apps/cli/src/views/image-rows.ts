@@ -36,7 +36,7 @@ export function selectImages(engine: Engine, filters: Record<string, string[]>, 
   const out: ImageSummary[] = [];
   for (const image of engine.list()) {
     const isDangling = image.repoTags.length === 0;
-    if (!all && isDangling && image.hasChildren && dangling === undefined) continue;
+    if (!all && isDangling && (image.hasChildren || image.intermediate) && dangling === undefined) continue;
     if (dangling !== undefined && isDangling !== dangling) continue;
     if (beforeMs && !beforeMs.every((t) => image.createdMs < t)) continue;
     if (sinceMs && !sinceMs.every((t) => image.createdMs > t)) continue;

@@ -28,7 +28,7 @@ export function parseChanges(changes: readonly string[]): (config: ContainerConf
   };
 }
 
-interface DispatchState {
+export interface DispatchState {
   config: ContainerConfig;
   /** Whether CMD was set by these instructions: ENTRYPOINT clears an inherited CMD otherwise. */
   cmdSet: boolean;
@@ -39,9 +39,10 @@ interface DispatchState {
  * USER, VOLUME, WORKDIR, ONBUILD, STOPSIGNAL) to the state, with Docker's
  * semantics. The Dockerfile builder uses the same function.
  */
-export function applyInstruction(state: DispatchState, node: Node): void {
+export function applyInstruction(state: DispatchState, node: Node, vars: Record<string, string> = {}): void {
   const c = state.config;
-  const expand = (word: string) => processWord(word, envFromList(c.Env ?? []));
+  // Build args are visible to expansion; ENV values win over them (BuildKit).
+  const expand = (word: string) => processWord(word, envFromList([...Object.entries(vars).map(([k, v]) => `${k}=${v}`), ...(c.Env ?? [])]));
   const args = nodeArgs(node);
   switch (node.value.toLowerCase()) {
     case 'env':

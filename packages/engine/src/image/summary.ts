@@ -15,6 +15,8 @@ export interface ImageSummary {
   labels: Record<string, string>;
   /** Whether another image names this one as its parent (an intermediate build image). */
   hasChildren: boolean;
+  /** Made by a build on the way to its result. */
+  intermediate: boolean;
 }
 
 /** Every image with its names, newest first, in one pass over the store. */
@@ -41,6 +43,7 @@ function summarize(img: ImageRecord, refs: RefRecord[], hasChildren: boolean): I
     size: img.size,
     labels: img.labels,
     hasChildren,
+    intermediate: img.intermediate,
   };
 }
 

@@ -22,7 +22,10 @@ export class TarInspector extends Transform {
   private failure: Error | undefined;
   readonly summary: LayerTarSummary = { entries: 0, unpackedSize: 0 };
 
-  constructor(private readonly what = 'layer') {
+  constructor(
+    private readonly what = 'layer',
+    private readonly opts: { allowEmpty?: boolean } = {},
+  ) {
     super({ highWaterMark: 1 << 20 });
     this.extract.on('entry', (header, stream, next) => {
       try {
@@ -45,7 +48,7 @@ export class TarInspector extends Transform {
 
   override _flush(cb: TransformCallback): void {
     if (this.failure) return cb(this.failure);
-    this.extract.once('finish', () => cb(this.failure ?? (this.summary.entries === 0 ? this.error('it holds no files') : null)));
+    this.extract.once('finish', () => cb(this.failure ?? (this.summary.entries === 0 && !this.opts.allowEmpty ? this.error('it holds no files') : null)));
     this.extract.end(undefined);
   }
 

@@ -71,12 +71,15 @@ export class ContentStore {
   ): Promise<StagedBlob> {
     const path = join(this.layout.ingest, stagingName());
     const digester = new DigestingStream(opts.expected?.split(':')[0] ?? 'sha256');
+    const file = createWriteStream(path, { highWaterMark: 1 << 20 });
     try {
-      await pipeline([source, ...(opts.transforms ?? []), digester, createWriteStream(path, { highWaterMark: 1 << 20 })]);
+      await pipeline([source, ...(opts.transforms ?? []), digester, file]);
       const staged = { digest: digester.digest(), size: digester.bytes, path };
       verify(staged, opts.expected, opts.expectedSize);
       return staged;
     } catch (err) {
+      // A stream destroyed before its file opened still opens (and creates) it: wait for the close.
+      if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
       rmSync(path, { force: true });
       throw err;
     }

@@ -70,6 +70,17 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX containers_image ON containers(image_id);
   `,
+  `
+  -- The build cache: a step's key (parent image, instruction, inputs) → the image it produced.
+  CREATE TABLE build_cache (
+    key         TEXT PRIMARY KEY,
+    image_id    TEXT NOT NULL,
+    created_ms  INTEGER NOT NULL
+  );
+  CREATE INDEX build_cache_image ON build_cache(image_id);
+  -- Images a build made on the way to its result: listed only with images -a.
+  ALTER TABLE images ADD COLUMN intermediate INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** Opens (creating if needed) the metadata database and brings its schema up to date. */

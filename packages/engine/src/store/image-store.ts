@@ -21,6 +21,8 @@ export interface ImageRecord {
   labels: Record<string, string>;
   addedMs: number;
   lastTagMs: number | null;
+  /** Made by a build on the way to its result (hidden from `images` without -a). */
+  intermediate: boolean;
 }
 
 export interface RefRecord {
@@ -47,6 +49,7 @@ interface ImageRow {
   labels: string;
   added_ms: number;
   last_tag_ms: number | null;
+  intermediate: number;
 }
 
 /**
@@ -66,7 +69,7 @@ export class ImageStore {
    * blobs. Layers not staged must already be in the store; if a concurrent
    * removal took one away meanwhile, this fails with `conflict` and changes nothing.
    */
-  register(input: { config: ImageConfig; configBlob: StagedBlob; layers: LayerInput[]; parent?: Digest; refs?: RefInput[] }): Digest {
+  register(input: { config: ImageConfig; configBlob: StagedBlob; layers: LayerInput[]; parent?: Digest; refs?: RefInput[]; intermediate?: boolean }): Digest {
     const id = input.configBlob.digest;
     const diffIds = input.config.rootfs.diff_ids;
     const chains = chainIds(diffIds);
@@ -87,10 +90,12 @@ export class ImageStore {
         const existing = this.db.prepare('SELECT 1 FROM images WHERE id = ?').get(id);
         if (!existing) {
           this.db
-            .prepare('INSERT INTO images (id, created, created_ms, size, parent, labels, added_ms) VALUES (?, ?, ?, ?, ?, ?, ?)')
-            .run(id, input.config.created ?? '', createdMs, size, input.parent ?? null, labels, Date.now());
+            .prepare('INSERT INTO images (id, created, created_ms, size, parent, labels, added_ms, intermediate) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+            .run(id, input.config.created ?? '', createdMs, size, input.parent ?? null, labels, Date.now(), input.intermediate ? 1 : 0);
           const insertImageLayer = this.db.prepare('INSERT INTO image_layers (image_id, position, diff_id, chain_id) VALUES (?, ?, ?, ?)');
           diffIds.forEach((d, i) => insertImageLayer.run(id, i, d, chains[i]));
+        } else if (!input.intermediate) {
+          this.db.prepare('UPDATE images SET intermediate = 0 WHERE id = ?').run(id);
         }
         for (const ref of input.refs ?? []) this.setRef(ref, id);
       });
@@ -172,6 +177,14 @@ export class ImageStore {
         throw new DrydockError('not-found', `No such image: ${shortId(id)}`);
       }
       this.setRef(ref, id);
+    });
+  }
+
+  /** Makes a build's result a regular image (listed by `images`) and names it. */
+  finalize(id: Digest, refs: RefInput[]): void {
+    writeTransaction(this.db, () => {
+      this.db.prepare('UPDATE images SET intermediate = 0 WHERE id = ?').run(id);
+      for (const ref of refs) this.setRef(ref, id);
     });
   }
 
@@ -270,5 +283,6 @@ function toRecord(r: ImageRow): ImageRecord {
     labels: JSON.parse(r.labels) as Record<string, string>,
     addedMs: r.added_ms,
     lastTagMs: r.last_tag_ms,
+    intermediate: r.intermediate === 1,
   };
 }

@@ -1,0 +1,94 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { busyboxTar, cliSandbox } from './helpers/cli.js';
+
+/** `drydock build` on the engine's own runtime: instructions, cache, stages, errors. */
+const box = cliSandbox();
+beforeAll(() => {
+  expect(box.run(['import', busyboxTar, 'base:1']).status).toBe(0);
+});
+afterAll(() => box.cleanup());
+
+/** Build progress goes to stderr like BuildKit's: the error is its last line, with no stack trace. */
+function buildFailure(r: { status: number; stderr: string }): string {
+  expect(r.status).not.toBe(0);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  return r.stderr.trimEnd().split('\n').at(-1)!;
+}
+
+function context(dockerfile: string, files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(box.dir, 'ctx-'));
+  writeFileSync(join(dir, 'Dockerfile'), dockerfile);
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  return dir;
+}
+
+describe('build', () => {
+  const dockerfile = [
+    'FROM base:1',
+    'ARG GREETING=hello',
+    'ENV APP=demo PATH=/usr/local/bin:/bin',
+    'RUN echo "$GREETING from $APP" > /greeting',
+    'WORKDIR /srv/app',
+    'RUN pwd > where',
+    'USER nobody',
+    'EXPOSE 8080/tcp',
+    'LABEL team=core',
+    'CMD ["cat", "/greeting"]',
+  ].join('\n');
+
+  it('runs every instruction and writes the config', () => {
+    const dir = context(dockerfile);
+    const r = box.run(['build', '-t', 'built:1', '--build-arg', 'GREETING=hi', dir]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^#4 \[4\/10\] RUN echo "\$GREETING from \$APP" > \/greeting$/m);
+    expect(box.run(['run', '--rm', '--network', 'none', 'built:1']).stdout).toBe('hi from demo\n');
+    expect(box.run(['run', '--rm', '--network', 'none', 'built:1', 'cat', '/srv/app/where']).stdout).toBe('/srv/app\n');
+    const [info] = JSON.parse(box.run(['inspect', 'built:1']).stdout);
+    expect(info.Config).toMatchObject({ User: 'nobody', WorkingDir: '/srv/app', ExposedPorts: { '8080/tcp': {} }, Labels: { team: 'core' }, Cmd: ['cat', '/greeting'] });
+    expect(info.Config.Env).toContain('APP=demo');
+    const history = box.run(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'built:1']).stdout.split('\n');
+    expect(history).toContain('RUN |1 GREETING=hi /bin/sh -c echo "$GREETING from $APP" > /greeting # buildkit');
+    expect(history).toContain('ENV APP=demo PATH=/usr/local/bin:/bin');
+    expect(box.run(['images', '--format', '{{.Repository}}']).stdout.split('\n')).not.toContain('<none>');
+  });
+
+  it('answers an unchanged rebuild from the cache, and --no-cache runs again', () => {
+    const dir = context(dockerfile);
+    box.run(['build', '-t', 'cached:1', '--build-arg', 'GREETING=hi', dir]);
+    const again = box.run(['build', '-t', 'cached:1', '--build-arg', 'GREETING=hi', dir]);
+    expect(again.stderr.match(/CACHED/g)).toHaveLength(8);
+    const changedArg = box.run(['build', '-t', 'cached:2', '--build-arg', 'GREETING=yo', dir]);
+    expect(changedArg.stderr).toMatch(/^#4 0\.\d+ *$|^#4 DONE/m);
+    const noCache = box.run(['build', '--no-cache', '-q', '--build-arg', 'GREETING=hi', dir]);
+    expect(noCache.stderr).not.toMatch(/CACHED/);
+    expect(noCache.stdout).toMatch(/^sha256:[a-f0-9]{64}\n$/);
+  });
+
+  it('builds only the stages the target needs, from a named stage', () => {
+    const dir = context(['FROM base:1 AS one', 'RUN echo one > /one', 'FROM base:1 AS unused', 'RUN exit 1', 'FROM one AS two', 'RUN cat /one > /two'].join('\n'));
+    const r = box.run(['build', '-t', 'stages:1', '--target', 'two', dir]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/exit 1/);
+    expect(box.run(['run', '--rm', '--network', 'none', 'stages:1', 'cat', '/two']).stdout).toBe('one\n');
+  });
+
+  it('fails a RUN with the file, the line and the exit code, and tags nothing', () => {
+    const dir = context(['FROM base:1', 'RUN true', 'RUN exit 7'].join('\n'));
+    const line = buildFailure(box.run(['build', '-t', 'broken:1', dir]));
+    expect(line).toBe('ERROR: failed to solve: Dockerfile:3: RUN exit 7: process "/bin/sh -c exit 7" did not complete successfully: exit code: 7');
+    expect(box.run(['images', '-q', 'broken']).stdout).toBe('');
+  });
+
+  it.each([
+    ['an unknown instruction', 'FROM base:1\nFROBNICATE x\n', /Dockerfile:2: unknown instruction: FROBNICATE/],
+    ['an unterminated heredoc', 'FROM base:1\nRUN <<EOF\necho\n', /Dockerfile:2: unterminated heredoc/],
+    ['an unknown base image', 'FROM nothere:1\n', /No such image: nothere:1/],
+    ['a missing target', 'FROM base:1 AS a\n', /failed to reach build target nope/],
+  ])('rejects %s with one line', (_what, text, message) => {
+    const dir = context(text);
+    const args = text.includes('AS a') ? ['build', '--target', 'nope', dir] : ['build', dir];
+    expect(buildFailure(box.run(args))).toMatch(message);
+  });
+});

@@ -1,0 +1,304 @@
+import { posix } from 'node:path';
+import type { Digest } from '../digest.js';
+import { DrydockError, isDrydockError } from '../errors.js';
+import { emit, type OperationContext } from '../events.js';
+import { applyInstruction } from '../image/changes.js';
+import { serializeConfig, type ContainerConfig, type ImageConfig } from '../image/config.js';
+import { refInput } from '../image/ref-input.js';
+import { parseTagTarget, resolveImage } from '../image/resolve.js';
+import { parseDockerfile } from '../dockerfile/parser/index.js';
+import { nodeArgs, type Node } from '../dockerfile/parser/node.js';
+import { envFromList, processWord } from '../dockerfile/shell/index.js';
+import { ensureWorkingDir } from '../runtime/user.js';
+import type { LayerRecord } from '../store/image-store.js';
+import { hostPlatform, rfc3339Nano } from '../time.js';
+import { BuildCache } from './cache.js';
+import type { BuildDeps } from './deps.js';
+import { withLayerStep, type NewLayer } from './layer-step.js';
+import { runCommand } from './run-step.js';
+import { planStages, stagesFor, findStage, type Stage } from './stages.js';
+
+export interface BuildRequest {
+  /** The build context directory (already extracted, .dockerignore applied by `copySources`). */
+  contextDir: string;
+  dockerfile: string;
+  dockerfileName?: string;
+  tags?: string[];
+  buildArgs?: Record<string, string>;
+  target?: string;
+  noCache?: boolean;
+  labels?: Record<string, string>;
+}
+
+/** The image being built by one stage, step by step. */
+interface StageState {
+  imageId: Digest | null;
+  config: ImageConfig;
+  layers: LayerRecord[];
+  args: Record<string, string>;
+}
+
+const BUILDKIT_COMMENT = 'buildkit.dockerfile.v0';
+
+/**
+ * `docker build`: the stages the target needs, each instruction a cached
+ * step whose result is an image (intermediate until tagged). Returns the
+ * final image's ID. Steps emit `engine:build:*` events.
+ */
+export async function buildImage(deps: BuildDeps, ctx: OperationContext, req: BuildRequest): Promise<Digest> {
+  const fileName = req.dockerfileName ?? 'Dockerfile';
+  const tags = (req.tags ?? []).map((t) => parseTagTarget(t));
+  const { ast } = parseDockerfile(req.dockerfile, { fileName, rejectUnknownInstructions: true });
+  const plan = planStages(ast, fileName);
+  const buildArgs = { ...req.buildArgs };
+  const globals = declareArgs(plan.globalArgs, {}, buildArgs, predefinedArgs());
+  const baseOf = (s: Stage) => expand(s.base, globals);
+  const stages = stagesFor(plan, req.target, baseOf);
+  const cache = new BuildCache(deps.db, deps.images);
+  const results = new Map<number, StageState>();
+  const total = stages.reduce((n, s) => n + 1 + s.instructions.length, 0);
+  let step = 0;
+
+  for (const stage of stages) {
+    const label = (i: number, n: number) => `[${stage.name ? `${stage.name} ` : ''}${i}/${n}]`;
+    const count = stage.instructions.length + 1;
+    step++;
+    emit(ctx, { type: 'engine:build:step', step, name: `${label(1, count)} FROM ${baseOf(stage)}` });
+    const state = fromStage(deps, results, plan, stage, baseOf(stage), globals);
+    emit(ctx, { type: 'engine:build:done', step, durationMs: 0 });
+    for (const [i, node] of stage.instructions.entries()) {
+      step++;
+      const started = Date.now();
+      emit(ctx, { type: 'engine:build:step', step, name: `${label(i + 2, count)} ${describe(node)}` });
+      try {
+        await runStep(deps, ctx, cache, state, node, { buildArgs, globals, noCache: req.noCache ?? false, step, results, plan, contextDir: req.contextDir, fileName });
+      } catch (err) {
+        const message = isDrydockError(err) ? err.message : (err as Error).message;
+        emit(ctx, { type: 'engine:build:failed', step, error: message });
+        const where = `${fileName}:${node.startLine}`;
+        throw new DrydockError(isDrydockError(err) ? err.code : 'internal', message.startsWith(fileName) ? message : `${where}: ${describe(node)}: ${message}`, { cause: err });
+      }
+      emit(ctx, { type: 'engine:build:done', step, durationMs: Date.now() - started });
+    }
+    results.set(stage.index, state);
+  }
+  void total;
+
+  const final = results.get(stages[stages.length - 1]!.index)!;
+  let id = final.imageId ?? commitConfig(deps, final, null);
+  if (req.labels && Object.keys(req.labels).length > 0) {
+    const config = structuredClone(final.config);
+    config.config = { ...(config.config as ContainerConfig), Labels: { ...(config.config?.Labels ?? {}), ...req.labels } };
+    id = commitConfig(deps, { ...final, config }, null, false);
+  }
+  deps.images.finalize(id, tags.map(refInput));
+  return id;
+}
+
+interface StepContext {
+  buildArgs: Record<string, string>;
+  globals: Record<string, string>;
+  noCache: boolean;
+  step: number;
+  results: Map<number, StageState>;
+  plan: ReturnType<typeof planStages>;
+  contextDir: string;
+  fileName: string;
+}
+
+/** One instruction: answered from the cache when its key is known, else executed and recorded. */
+async function runStep(deps: BuildDeps, ctx: OperationContext, cache: BuildCache, state: StageState, node: Node, sc: StepContext): Promise<void> {
+  const cmd = node.value.toLowerCase();
+  if (cmd === 'arg') {
+    Object.assign(state.args, declareArgs([node], sc.globals, sc.buildArgs, predefinedArgs()));
+    return;
+  }
+  const vars = state.args;
+  const env = (word: string) => expand(word, { ...vars, ...envRecord(state.config.config?.Env ?? []) });
+  const runArgs = Object.entries(vars).map(([k, v]) => `${k}=${v}`);
+  const key = BuildCache.key(state.imageId ?? 'scratch', node.original, cmd === 'run' ? runArgs : cmd === 'copy' || cmd === 'add' ? await deps.copyInputs(node, sc.contextDir, env) : vars);
+  const hit = sc.noCache ? undefined : cache.get(key);
+  if (hit) {
+    emit(ctx, { type: 'engine:build:cached', step: sc.step });
+    adopt(deps, state, hit);
+    return;
+  }
+  const config = structuredClone(state.config);
+  const container = (config.config ??= emptyConfig());
+  let layer: NewLayer | undefined;
+  let createdBy = describe(node);
+  switch (cmd) {
+    case 'run': {
+      const args = node.attributes.json ? nodeArgs(node) : [...(container.Shell?.length ? container.Shell : ['/bin/sh', '-c']), nodeArgs(node).join(' ')];
+      layer = await withLayerStep(deps.layerDeps, state.layers, (root, k) =>
+        runCommand({ runtime: deps.runtime(), bundleRoot: deps.bundleRoot }, root, k, container, args, runArgs, (stream, text) => emit(ctx, { type: 'engine:build:log', step: sc.step, stream, text })),
+      );
+      // BuildKit names the build args in effect: `RUN |1 A=b /bin/sh -c …`.
+      createdBy = `RUN ${runArgs.length > 0 ? `|${runArgs.length} ${runArgs.join(' ')} ` : ''}${args.join(' ')} # buildkit`;
+      break;
+    }
+    case 'copy':
+    case 'add': {
+      const from = node.flags.find((f) => f.startsWith('--from='))?.slice('--from='.length);
+      const source: { dir: string; release?: () => void } = from === undefined ? { dir: sc.contextDir } : await sourceFor(deps, sc, from);
+      try {
+        layer = await withLayerStep(deps.layerDeps, state.layers, (root) => deps.copy(node, root, source.dir, container, env, cmd === 'add' && from === undefined));
+      } finally {
+        source.release?.();
+      }
+      createdBy = `${describe(node)} # buildkit`;
+      break;
+    }
+    case 'workdir': {
+      const dir = env(nodeArgs(node)[0] ?? '');
+      container.WorkingDir = posix.isAbsolute(dir) ? posix.normalize(dir) : posix.join(container.WorkingDir || '/', dir);
+      if (container.WorkingDir !== '/') {
+        layer = await withLayerStep(deps.layerDeps, state.layers, async (root) => ensureWorkingDir(root, container.WorkingDir, { uid: 0, gid: 0 }));
+        createdBy = `WORKDIR ${container.WorkingDir} # buildkit`;
+      } else createdBy = `WORKDIR ${container.WorkingDir}`;
+      break;
+    }
+    case 'maintainer':
+      config.author = nodeArgs(node).join(' ');
+      break;
+    case 'shell':
+      container.Shell = nodeArgs(node);
+      createdBy = `SHELL [${container.Shell.map((s) => JSON.stringify(s)).join(' ')}]`;
+      break;
+    case 'healthcheck':
+      container.Healthcheck = healthcheck(node);
+      break;
+    case 'cmd':
+    case 'entrypoint': {
+      const dispatch = { config: container, cmdSet: cmd === 'cmd' || state.config.config?.Cmd !== undefined };
+      applyInstruction(dispatch, node, vars);
+      const value = cmd === 'cmd' ? container.Cmd : container.Entrypoint;
+      createdBy = `${cmd.toUpperCase()} [${(value ?? []).map((s) => JSON.stringify(s)).join(' ')}]`;
+      break;
+    }
+    case 'from':
+      throw new DrydockError('invalid-argument', 'unexpected FROM');
+    case 'env':
+    case 'label': {
+      applyInstruction({ config: container, cmdSet: true }, node, vars);
+      const a = nodeArgs(node);
+      const pairs: string[] = [];
+      for (let i = 0; i + 1 < a.length; i += 3) pairs.push(`${cmd === 'label' ? a[i] : env(a[i]!)}=${env(a[i + 1]!)}`);
+      createdBy = `${cmd.toUpperCase()} ${pairs.join(' ')}`;
+      break;
+    }
+    default:
+      applyInstruction({ config: container, cmdSet: true }, node, vars);
+      createdBy = `${node.value.toUpperCase()} ${nodeArgs(node).map(env).join(' ')}`.trim();
+  }
+  const created = rfc3339Nano(new Date());
+  config.created = created;
+  config.history = [...(config.history ?? []), { created, created_by: createdBy, comment: BUILDKIT_COMMENT, ...(layer ? {} : { empty_layer: true }) }];
+  if (layer) config.rootfs = { type: 'layers', diff_ids: [...config.rootfs.diff_ids, layer.diffId] };
+  const id = commitConfig(deps, { ...state, config }, layer ?? null);
+  cache.put(key, id);
+  adopt(deps, state, id);
+}
+
+/** Registers the state's config (plus a new layer) as an intermediate image. */
+function commitConfig(deps: BuildDeps, state: StageState, layer: NewLayer | null, intermediate = true): Digest {
+  const bytes = serializeConfig(state.config);
+  return deps.images.register({
+    config: state.config,
+    configBlob: deps.content.stageBytes(bytes),
+    layers: [...state.layers.map((l) => ({ diffId: l.diffId, size: l.size, unpackedSize: l.unpackedSize })), ...(layer ? [layer] : [])],
+    ...(state.imageId ? { parent: state.imageId } : {}),
+    intermediate,
+  });
+}
+
+function adopt(deps: BuildDeps, state: StageState, id: Digest): void {
+  state.imageId = id;
+  state.config = deps.images.config(id);
+  state.layers = deps.images.layers(id);
+}
+
+/** FROM: `scratch`, an earlier stage, or an image in the store. */
+function fromStage(deps: BuildDeps, results: Map<number, StageState>, plan: ReturnType<typeof planStages>, stage: Stage, base: string, globals: Record<string, string>): StageState {
+  const args: Record<string, string> = {};
+  void globals;
+  if (base === 'scratch') {
+    const { os, architecture } = hostPlatform();
+    return { imageId: null, config: { architecture, os, config: emptyConfig(), rootfs: { type: 'layers', diff_ids: [] }, history: [] }, layers: [], args };
+  }
+  const earlier = findStage(plan, base);
+  if (earlier && earlier.index < stage.index) {
+    const s = results.get(earlier.index)!;
+    return { imageId: s.imageId, config: structuredClone(s.config), layers: [...s.layers], args };
+  }
+  const { id } = resolveImage(deps.images, base);
+  const config = deps.images.config(id);
+  return { imageId: id, config, layers: deps.images.layers(id), args };
+}
+
+async function sourceFor(deps: BuildDeps, sc: StepContext, from: string): Promise<{ kind: 'stage'; dir: string; release?: () => void }> {
+  const stage = findStage(sc.plan, from);
+  const layers = stage ? sc.results.get(stage.index)?.layers : deps.images.layers(resolveImage(deps.images, from).id);
+  if (!layers) throw new DrydockError('invalid-argument', `invalid from flag value ${from}: stage not built`);
+  return deps.mountLayers(layers);
+}
+
+function declareArgs(nodes: Node[], globals: Record<string, string>, buildArgs: Record<string, string>, predefined: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const node of nodes) {
+    for (const decl of nodeArgs(node)) {
+      const eq = decl.indexOf('=');
+      const name = eq < 0 ? decl : decl.slice(0, eq);
+      const def = eq < 0 ? undefined : expand(decl.slice(eq + 1), { ...globals, ...out });
+      const value = buildArgs[name] ?? def ?? globals[name] ?? predefined[name];
+      if (value !== undefined) out[name] = value;
+    }
+  }
+  return out;
+}
+
+/** BuildKit's automatic platform ARGs. */
+function predefinedArgs(): Record<string, string> {
+  const { os, architecture } = hostPlatform();
+  return { TARGETPLATFORM: `${os}/${architecture}`, TARGETOS: os, TARGETARCH: architecture, BUILDPLATFORM: `${os}/${architecture}`, BUILDOS: os, BUILDARCH: architecture };
+}
+
+function expand(word: string, vars: Record<string, string>): string {
+  return processWord(word, envFromList(Object.entries(vars).map(([k, v]) => `${k}=${v}`)));
+}
+
+function envRecord(env: string[]): Record<string, string> {
+  return Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=') < 0 ? e.length : e.indexOf('=')), e.indexOf('=') < 0 ? '' : e.slice(e.indexOf('=') + 1)]));
+}
+
+/** How a step is shown in progress output: the instruction as written, keyword upper-cased. */
+export function describe(node: Node): string {
+  const text = node.original.trim();
+  const space = text.search(/\s/);
+  return space < 0 ? text.toUpperCase() : `${text.slice(0, space).toUpperCase()}${text.slice(space)}`;
+}
+
+function healthcheck(node: Node): ContainerConfig['Healthcheck'] {
+  const args = nodeArgs(node);
+  if ((args[0] ?? '').toUpperCase() === 'NONE') return { Test: ['NONE'] };
+  const duration = (flag: string) => {
+    const v = node.flags.find((f) => f.startsWith(`--${flag}=`))?.split('=')[1];
+    if (!v) return undefined;
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v);
+    if (!m) throw new DrydockError('invalid-argument', `Invalid duration for --${flag}: ${v}`);
+    return Math.round(Number(m[1]) * { ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[m[2] as 'ms' | 's' | 'm' | 'h']);
+  };
+  const retries = node.flags.find((f) => f.startsWith('--retries='))?.split('=')[1];
+  const test = node.attributes.json ? ['CMD', ...args.slice(1)] : ['CMD-SHELL', args.slice(1).join(' ')];
+  return {
+    Test: test,
+    ...(duration('interval') !== undefined ? { Interval: duration('interval') } : {}),
+    ...(duration('timeout') !== undefined ? { Timeout: duration('timeout') } : {}),
+    ...(duration('start-period') !== undefined ? { StartPeriod: duration('start-period') } : {}),
+    ...(retries ? { Retries: Number(retries) } : {}),
+  };
+}
+
+function emptyConfig(): ContainerConfig {
+  return { Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false, OpenStdin: false, StdinOnce: false, Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: null, Image: '', Volumes: null, WorkingDir: '', Entrypoint: null, OnBuild: null, Labels: null };
+}

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import type { Digest } from '../digest.js';
+import { ETC_MOUNTS } from '../container/paths.js';
+import { TarInspector } from '../layers/tar-inspector.js';
+import type { Snapshotter } from '../snapshot/snapshotter.js';
+import type { ContentStore, StagedBlob } from '../store/content-store.js';
+import type { LayerRecord } from '../store/image-store.js';
+
+/** A layer a step produced, staged and waiting to be registered with the step's image. */
+export interface NewLayer {
+  diffId: Digest;
+  size: number;
+  unpackedSize: number;
+  staged: StagedBlob;
+}
+
+/**
+ * Runs one filesystem-changing build step (RUN, COPY, ADD, WORKDIR): the
+ * parent's layers are unpacked (once per host), an overlay is mounted over
+ * them, `change` edits the mounted root, and the upper dir becomes the new
+ * layer. The snapshot is removed whatever happens.
+ */
+export async function withLayerStep(
+  deps: { snapshotter: Snapshotter; content: ContentStore; open: (diffId: Digest) => NodeJS.ReadableStream & import('node:stream').Readable },
+  parentLayers: readonly LayerRecord[],
+  change: (root: string, key: string) => Promise<void>,
+): Promise<NewLayer> {
+  const { snapshotter } = deps;
+  await snapshotter.prepareLayers(parentLayers.map((l) => ({ diffId: l.diffId, chainId: l.chainId, open: () => deps.open(l.diffId) })));
+  const key = `build-${randomBytes(12).toString('hex')}`;
+  const plan = await snapshotter.prepare(key, parentLayers.at(-1)?.chainId ?? null);
+  try {
+    snapshotter.mount(plan);
+    try {
+      await change(plan.target, key);
+    } finally {
+      snapshotter.unmount(plan.target, { lazy: true });
+    }
+    const inspector = new TarInspector('build layer', { allowEmpty: true });
+    const staged = await deps.content.ingest(snapshotter.layerTar(key, { excludePaths: ETC_MOUNTS }), { transforms: [inspector] });
+    return { diffId: staged.digest, size: staged.size, unpackedSize: inspector.summary.unpackedSize, staged };
+  } finally {
+    snapshotter.remove(key);
+  }
+}

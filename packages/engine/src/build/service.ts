@@ -1,0 +1,51 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Digest } from '../digest.js';
+import type { OperationContext } from '../events.js';
+import { detectRuntime, type OciRuntime } from '../runtime/crun.js';
+import { Snapshotter } from '../snapshot/snapshotter.js';
+import type { ContentStore } from '../store/content-store.js';
+import type { Db } from '../store/database.js';
+import type { ImageStore, LayerRecord } from '../store/image-store.js';
+import { buildImage, type BuildRequest } from './builder.js';
+import { BuildCache } from './cache.js';
+import { copyInputs, copyStep } from './copy-step.js';
+import type { BuildDeps } from './deps.js';
+
+/** Wires the builder to the store, the snapshotter and the OCI runtime of one state root. */
+export function buildService(base: { root: string; db: Db; images: ImageStore; content: ContentStore }) {
+  const snapshotter = new Snapshotter(base.root);
+  let runtime: OciRuntime | undefined;
+  const bundleRoot = join(base.root, 'builds');
+  mkdirSync(bundleRoot, { recursive: true, mode: 0o700 });
+  const open = (diffId: Digest) => base.content.openRead(diffId);
+  const deps: BuildDeps = {
+    db: base.db,
+    images: base.images,
+    content: base.content,
+    runtime: () => (runtime ??= detectRuntime({ root: join(base.root, 'runtime') })),
+    bundleRoot,
+    layerDeps: { snapshotter, content: base.content, open },
+    mountLayers: async (layers: LayerRecord[]) => {
+      await snapshotter.prepareLayers(layers.map((l) => ({ diffId: l.diffId, chainId: l.chainId, open: () => open(l.diffId) })));
+      const key = `from-${randomBytes(12).toString('hex')}`;
+      const plan = await snapshotter.prepare(key, layers.at(-1)?.chainId ?? null);
+      snapshotter.mount(plan);
+      return {
+        kind: 'stage' as const,
+        dir: plan.target,
+        release: () => {
+          snapshotter.unmount(plan.target, { lazy: true });
+          snapshotter.remove(key);
+        },
+      };
+    },
+    copyInputs,
+    copy: copyStep,
+  };
+  return {
+    build: (ctx: OperationContext, req: BuildRequest) => buildImage(deps, ctx, req),
+    prune: () => new BuildCache(base.db, base.images).prune(),
+  };
+}
