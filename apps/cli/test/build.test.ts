@@ -58,7 +58,7 @@ describe('build', () => {
     const dir = context(dockerfile);
     box.run(['build', '-t', 'cached:1', '--build-arg', 'GREETING=hi', dir]);
     const again = box.run(['build', '-t', 'cached:1', '--build-arg', 'GREETING=hi', dir]);
-    expect(again.stderr.match(/CACHED/g)).toHaveLength(8);
+    expect(again.stderr.match(/CACHED/g)).toHaveLength(9);
     const changedArg = box.run(['build', '-t', 'cached:2', '--build-arg', 'GREETING=yo', dir]);
     expect(changedArg.stderr).toMatch(/^#4 0\.\d+ *$|^#4 DONE/m);
     const noCache = box.run(['build', '--no-cache', '-q', '--build-arg', 'GREETING=hi', dir]);

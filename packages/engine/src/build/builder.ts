@@ -111,6 +111,17 @@ async function runStep(deps: BuildDeps, ctx: OperationContext, cache: BuildCache
   const cmd = node.value.toLowerCase();
   if (cmd === 'arg') {
     Object.assign(state.args, declareArgs([node], sc.globals, sc.buildArgs, predefinedArgs()));
+    // BuildKit (as in Docker 20.10) records the declaration, as written, as an empty layer.
+    const created = rfc3339Nano(new Date());
+    const config = structuredClone(state.config);
+    config.created = created;
+    config.history = [...(config.history ?? []), { created, created_by: `ARG ${nodeArgs(node).join(' ')}`, comment: BUILDKIT_COMMENT, empty_layer: true }];
+    const key = BuildCache.key(state.imageId ?? 'scratch', node.original, state.args);
+    const hit = sc.noCache ? undefined : cache.get(key);
+    if (hit) emit(ctx, { type: 'engine:build:cached', step: sc.step });
+    const id = hit ?? commitConfig(deps, { ...state, config }, null);
+    cache.put(key, id);
+    adopt(deps, state, id);
     return;
   }
   const vars = state.args;
@@ -154,8 +165,8 @@ async function runStep(deps: BuildDeps, ctx: OperationContext, cache: BuildCache
       container.WorkingDir = posix.isAbsolute(dir) ? posix.normalize(dir) : posix.join(container.WorkingDir || '/', dir);
       if (container.WorkingDir !== '/') {
         layer = await withLayerStep(deps.layerDeps, state.layers, async (root) => ensureWorkingDir(root, container.WorkingDir, { uid: 0, gid: 0 }));
-        createdBy = `WORKDIR ${container.WorkingDir} # buildkit`;
-      } else createdBy = `WORKDIR ${container.WorkingDir}`;
+      }
+      createdBy = `WORKDIR ${container.WorkingDir}`;
       break;
     }
     case 'maintainer':
@@ -185,6 +196,16 @@ async function runStep(deps: BuildDeps, ctx: OperationContext, cache: BuildCache
       const pairs: string[] = [];
       for (let i = 0; i + 1 < a.length; i += 3) pairs.push(`${cmd === 'label' ? a[i] : env(a[i]!)}=${env(a[i + 1]!)}`);
       createdBy = `${cmd.toUpperCase()} ${pairs.join(' ')}`;
+      break;
+    }
+    case 'expose':
+    case 'volume': {
+      applyInstruction({ config: container, cmdSet: true }, node, vars);
+      // BuildKit's history prints Go values: a map for EXPOSE, a slice for VOLUME.
+      createdBy =
+        cmd === 'expose'
+          ? `EXPOSE map[${nodeArgs(node).map(env).map((p) => (p.includes('/') ? p : `${p}/tcp`)).sort().map((p) => `${p}:{}`).join(' ')}]`
+          : `VOLUME [${nodeArgs(node).map(env).join(' ')}]`;
       break;
     }
     default:
@@ -233,6 +254,9 @@ function fromStage(deps: BuildDeps, results: Map<number, StageState>, plan: Retu
   }
   const { id } = resolveImage(deps.images, base);
   const config = deps.images.config(id);
+  // BuildKit gives every stage a PATH when its base image has none.
+  const env = config.config?.Env ?? [];
+  if (!env.some((e) => e.startsWith('PATH='))) config.config = { ...(config.config ?? emptyConfig()), Env: [DEFAULT_PATH, ...env] };
   return { imageId: id, config, layers: deps.images.layers(id), args };
 }
 
@@ -299,6 +323,8 @@ function healthcheck(node: Node): ContainerConfig['Healthcheck'] {
   };
 }
 
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 function emptyConfig(): ContainerConfig {
-  return { Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false, OpenStdin: false, StdinOnce: false, Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: null, Image: '', Volumes: null, WorkingDir: '', Entrypoint: null, OnBuild: null, Labels: null };
+  return { Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false, OpenStdin: false, StdinOnce: false, Env: [DEFAULT_PATH], Cmd: null, Image: '', Volumes: null, WorkingDir: '', Entrypoint: null, OnBuild: null, Labels: null };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Digest } from '../digest.js';
-import { ETC_MOUNTS } from '../container/paths.js';
+import { ETC_FILES } from '../container/paths.js';
 import { TarInspector } from '../layers/tar-inspector.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
 import type { ContentStore, StagedBlob } from '../store/content-store.js';
@@ -18,7 +18,9 @@ export interface NewLayer {
  * Runs one filesystem-changing build step (RUN, COPY, ADD, WORKDIR): the
  * parent's layers are unpacked (once per host), an overlay is mounted over
  * them, `change` edits the mounted root, and the upper dir becomes the new
- * layer. The snapshot is removed whatever happens.
+ * layer. The snapshot is removed whatever happens. As with BuildKit, the
+ * mount points the runtime creates (/dev, /proc, /sys) stay in the layer; the
+ * /etc files it bind-mounts do not.
  */
 export async function withLayerStep(
   deps: { snapshotter: Snapshotter; content: ContentStore; open: (diffId: Digest) => NodeJS.ReadableStream & import('node:stream').Readable },
@@ -37,7 +39,7 @@ export async function withLayerStep(
       snapshotter.unmount(plan.target, { lazy: true });
     }
     const inspector = new TarInspector('build layer', { allowEmpty: true });
-    const staged = await deps.content.ingest(snapshotter.layerTar(key, { excludePaths: ETC_MOUNTS }), { transforms: [inspector] });
+    const staged = await deps.content.ingest(snapshotter.layerTar(key, { excludePaths: ETC_FILES }), { transforms: [inspector] });
     return { diffId: staged.digest, size: staged.size, unpackedSize: inspector.summary.unpackedSize, staged };
   } finally {
     snapshotter.remove(key);
