@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { defineBuilderPrune } from './commands/builder-prune.js';
 import { defineImageBuild } from './commands/image-build.js';
 import { defineImageHistory } from './commands/image-history.js';
 import { defineImageImport } from './commands/image-import.js';
@@ -98,6 +99,9 @@ function buildProgram(): Command {
     if (name === 'rm') c.alias('remove');
     for (const s of shortcuts) sub(program, s, define);
   }
+
+  const builder = configure(program.command('builder').description('Manage builds'));
+  sub(builder, 'prune', defineBuilderPrune);
 
   const system = configure(program.command('system').description('Manage Drydock'));
   sub(system, 'df', defineSystemDf);

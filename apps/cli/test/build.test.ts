@@ -81,6 +81,20 @@ describe('build', () => {
     expect(box.run(['images', '-q', 'broken']).stdout).toBe('');
   });
 
+  it('runs ONBUILD triggers of the base image, once', () => {
+    expect(box.run(['build', '-q', '-t', 'onbuild-parent:1', context('FROM base:1\nONBUILD RUN echo triggered > /onbuild\n')]).status).toBe(0);
+    const r = box.run(['build', '-t', 'onbuild-child:1', context('FROM onbuild-parent:1\nRUN cat /onbuild\n')]);
+    expect(r.stderr).toMatch(/^#\d+ 0\.\d+ triggered$/m);
+    expect(JSON.parse(box.run(['inspect', 'onbuild-child:1']).stdout)[0].Config.OnBuild).toBeNull();
+  });
+
+  it('prunes the build cache so the next build runs every step', () => {
+    const dir = context('FROM base:1\nRUN echo once > /once\n');
+    box.run(['build', '-q', dir]);
+    expect(box.run(['builder', 'prune', '-f']).stdout).toMatch(/^Deleted build cache objects: [1-9]\d*\nTotal reclaimed space: /);
+    expect(box.run(['build', dir]).stderr).not.toMatch(/CACHED/);
+  });
+
   it.each([
     ['an unknown instruction', 'FROM base:1\nFROBNICATE x\n', /Dockerfile:2: unknown instruction: FROBNICATE/],
     ['an unterminated heredoc', 'FROM base:1\nRUN <<EOF\necho\n', /Dockerfile:2: unterminated heredoc/],

@@ -134,13 +134,14 @@ export class Engine {
     return id;
   }
 
-  /** `docker builder prune`: forgets the layer cache. */
-  async pruneBuildCache(ctx: OperationContext): Promise<number> {
+  /** `docker builder prune`: forgets the layer cache and deletes the build's dangling intermediate images. */
+  async pruneBuildCache(ctx: OperationContext): Promise<{ entries: number; reclaimed: number }> {
     const { buildService } = await import('./build/service.js');
     this.builder ??= buildService({ root: this.layout.root, db: this.db, images: this.images, content: this.content });
-    const n = this.builder.prune();
-    this.journal.append({ actor: ctx.actor, action: 'builder.prune', detail: { entries: n } });
-    return n;
+    const entries = this.builder.prune();
+    const { reclaimed } = pruneImages(this.images, ctx, { containers: this.containerUsers, only: (img) => img.intermediate });
+    this.journal.append({ actor: ctx.actor, action: 'builder.prune', detail: { entries, reclaimed } });
+    return { entries, reclaimed };
   }
 
   diskUsage(): DiskUsage {

@@ -56,17 +56,18 @@ export async function buildImage(deps: BuildDeps, ctx: OperationContext, req: Bu
   const stages = stagesFor(plan, req.target, baseOf);
   const cache = new BuildCache(deps.db, deps.images);
   const results = new Map<number, StageState>();
-  const total = stages.reduce((n, s) => n + 1 + s.instructions.length, 0);
   let step = 0;
 
   for (const stage of stages) {
     const label = (i: number, n: number) => `[${stage.name ? `${stage.name} ` : ''}${i}/${n}]`;
-    const count = stage.instructions.length + 1;
     step++;
-    emit(ctx, { type: 'engine:build:step', step, name: `${label(1, count)} FROM ${baseOf(stage)}` });
+    const fromStep = step;
     const state = fromStage(deps, results, plan, stage, baseOf(stage), globals);
-    emit(ctx, { type: 'engine:build:done', step, durationMs: 0 });
-    for (const [i, node] of stage.instructions.entries()) {
+    const instructions = [...onbuildTriggers(state, fileName), ...stage.instructions];
+    const count = instructions.length + 1;
+    emit(ctx, { type: 'engine:build:step', step: fromStep, name: `${label(1, count)} FROM ${baseOf(stage)}` });
+    emit(ctx, { type: 'engine:build:done', step: fromStep, durationMs: 0 });
+    for (const [i, node] of instructions.entries()) {
       step++;
       const started = Date.now();
       emit(ctx, { type: 'engine:build:step', step, name: `${label(i + 2, count)} ${describe(node)}` });
@@ -82,7 +83,6 @@ export async function buildImage(deps: BuildDeps, ctx: OperationContext, req: Bu
     }
     results.set(stage.index, state);
   }
-  void total;
 
   const final = results.get(stages[stages.length - 1]!.index)!;
   let id = final.imageId ?? commitConfig(deps, final, null);
@@ -231,6 +231,18 @@ function commitConfig(deps: BuildDeps, state: StageState, layer: NewLayer | null
     ...(state.imageId ? { parent: state.imageId } : {}),
     intermediate,
   });
+}
+
+/**
+ * ONBUILD: the base image's triggers run first, as if written after FROM, and
+ * are not inherited further (BuildKit clears them).
+ */
+function onbuildTriggers(state: StageState, fileName: string): Node[] {
+  const triggers = state.config.config?.OnBuild ?? [];
+  if (triggers.length === 0) return [];
+  state.config = structuredClone(state.config);
+  state.config.config!.OnBuild = null;
+  return parseDockerfile(triggers.join('\n'), { fileName: `${fileName} (ONBUILD)`, rejectUnknownInstructions: true }).ast.children;
 }
 
 function adopt(deps: BuildDeps, state: StageState, id: Digest): void {

@@ -1,6 +1,6 @@
 import { isDrydockError } from '../errors.js';
 import type { OperationContext } from '../events.js';
-import type { ImageStore } from '../store/image-store.js';
+import type { ImageRecord, ImageStore } from '../store/image-store.js';
 import { removeImage, type ContainerUsers, type RemoveRecord } from './remove.js';
 
 export interface PruneResult {
@@ -14,10 +14,10 @@ export interface PruneResult {
  * with `all` every image, as the daemon's ImagesPrune does. Images another
  * image depends on are left (their children's deletion prunes them).
  */
-export function pruneImages(images: ImageStore, ctx: OperationContext, opts: { all?: boolean; containers?: ContainerUsers }): PruneResult {
+export function pruneImages(images: ImageStore, ctx: OperationContext, opts: { all?: boolean; containers?: ContainerUsers; only?: (img: ImageRecord) => boolean }): PruneResult {
   const layerSizes = new Map<string, number>();
   const parents = images.parents();
-  const candidates = images.all().filter((img) => opts.all || !parents.has(img.id));
+  const candidates = images.all().filter((img) => (opts.all || !parents.has(img.id)) && (opts.only?.(img) ?? true));
   const records: RemoveRecord[] = [];
   for (const img of candidates) {
     if (!images.get(img.id)) continue; // already pruned as someone's parent

@@ -1,0 +1,175 @@
+/**
+ * The content half of a COPY/ADD cache key: one digest over what the sources
+ * select, after .dockerignore.
+ *
+ * What counts, per entry (each source's matches, and everything visible
+ * below a matched directory, depth first in code-unit order):
+ *
+ * - its path relative to the match (the match's own path is recorded once),
+ * - its type, and its mode's permission and setuid/setgid/sticky bits,
+ * - a regular file's size and content sha256, a symlink's target, a
+ *   device's major/minor numbers,
+ * - uid and gid only for a `rootfs` tree (`COPY --from`).
+ *
+ * What does not, and why (BuildKit's contenthash makes the same choices):
+ *
+ * - mtime and atime: BuildKit's tar-header record drops them, so touching a
+ *   file keeps the cache. (COPY still preserves mtimes in the layer: a hit
+ *   may carry the older mtimes, as with BuildKit.)
+ * - uid/gid for the build context: the client resets context owners to 0:0
+ *   before sending, so the copy never depends on them. A rootfs keeps its
+ *   owners through `COPY --from`, so there they count.
+ * - extended attributes (BuildKit counts them); hard-link structure.
+ *
+ * Speed: files are read with synchronous calls (small files dominate a
+ * context), and each file's content digest is cached for the life of the
+ * process by (host path, size, mtime, inode, ctime); a file whose stat
+ * matches is not read again.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, openSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import type { Digest } from '../../digest.js';
+import { DrydockError } from '../../errors.js';
+import { cleanSource, expandWildcards, hasWildcards, hostPath, resolveInTree, walkTree, type SourceTree, type TreeEntry } from './tree.js';
+
+/** A heredoc source (`COPY <<EOF /dest`): a file named `name` holding `content`. */
+export interface InlineSource {
+  name: string;
+  content: string | Uint8Array;
+}
+
+/** A COPY/ADD source: a path or wildcard in the tree, or an inline document. */
+export type SourceSpec = string | InlineSource;
+
+export interface SourceHash {
+  digest: Digest;
+  /** Entries hashed (directories included). */
+  entries: number;
+  /** Bytes of file content the sources select (read or taken from the cache). */
+  bytes: number;
+  /** Files actually read this time (not answered by the cache). */
+  filesRead: number;
+}
+
+export interface HashOptions {
+  /** Count uid/gid (default: for a `rootfs` tree only). */
+  owners?: boolean;
+}
+
+const VERSION = 'drydock.copy-sources.v1\n';
+const FLUSH_AT = 1 << 16;
+const BIG_FILE = 1 << 20;
+
+interface CachedDigest {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  hex: string;
+}
+
+const fileDigests = new Map<string, CachedDigest>();
+
+/** Forgets the per-file digest cache (tests; or after rewriting files within one mtime tick). */
+export function clearHashCache(): void {
+  fileDigests.clear();
+}
+
+/**
+ * Digests the sources of one COPY/ADD as seen in `tree`. A plain source that
+ * does not exist (or is ignored) fails with `not-found`:
+ * `failed to compute cache key: "/missing.txt": not found`. A wildcard that
+ * matches nothing contributes nothing (BuildKit copies nothing then).
+ * URLs are not hashed here: key them by `--checksum` or by the downloaded
+ * content's digest.
+ */
+export function hashSources(tree: SourceTree, sources: readonly SourceSpec[], opts: HashOptions = {}): SourceHash {
+  const owners = opts.owners ?? tree.kind === 'rootfs';
+  const state: HashState = { hash: createHash('sha256'), buf: VERSION, entries: 0, bytes: 0, filesRead: 0, owners };
+  for (const src of sources) {
+    if (typeof src !== 'string') {
+      const content = Buffer.from(src.content);
+      emit(state, `I ${JSON.stringify(src.name)} ${content.length} ${createHash('sha256').update(content).digest('hex')}\n`);
+      state.entries++;
+      state.bytes += content.length;
+      continue;
+    }
+    if (/^https?:\/\//.test(src)) throw new DrydockError('invalid-argument', `hashSources cannot hash URL source ${JSON.stringify(src)}: key it by its checksum`);
+    const clean = cleanSource(src);
+    emit(state, `S ${JSON.stringify(clean)}\n`);
+    const matches = hasWildcards(clean) ? expandWildcards(tree, clean) : [required(tree, clean)];
+    for (const m of matches) hashMatch(state, tree, m);
+  }
+  state.hash.update(state.buf);
+  return { digest: `sha256:${state.hash.digest('hex')}`, entries: state.entries, bytes: state.bytes, filesRead: state.filesRead };
+}
+
+/** The resolved entry for a plain (wildcard-free) source, or BuildKit's not-found error. */
+export function required(tree: SourceTree, clean: string): TreeEntry {
+  const entry = resolveInTree(tree, clean);
+  if (!entry) throw new DrydockError('not-found', `failed to compute cache key: ${JSON.stringify(`/${clean}`)}: not found`);
+  return entry;
+}
+
+interface HashState {
+  hash: Hash;
+  buf: string;
+  entries: number;
+  bytes: number;
+  filesRead: number;
+  owners: boolean;
+}
+
+function emit(state: HashState, s: string): void {
+  state.buf += s;
+  if (state.buf.length >= FLUSH_AT) {
+    state.hash.update(state.buf);
+    state.buf = '';
+  }
+}
+
+function hashMatch(state: HashState, tree: SourceTree, match: TreeEntry): void {
+  emit(state, `M ${JSON.stringify(match.rel)}\n`);
+  record(state, tree, '.', match);
+  if (!match.stat.isDirectory()) return;
+  const prefix = match.rel === '' ? 0 : match.rel.length + 1;
+  walkTree(tree, match.rel, (e) => record(state, tree, e.rel.slice(prefix), e));
+}
+
+function record(state: HashState, tree: SourceTree, name: string, { rel, stat }: TreeEntry): void {
+  state.entries++;
+  const mode = (stat.mode & 0o7777).toString(8);
+  const owner = state.owners ? `${stat.uid} ${stat.gid} ` : '';
+  let line: string;
+  if (stat.isFile()) {
+    const hex = fileDigest(state, hostPath(tree, rel), stat);
+    state.bytes += stat.size;
+    line = `f ${mode} ${owner}${stat.size} ${hex}`;
+  } else if (stat.isDirectory()) line = `d ${mode} ${owner}`;
+  else if (stat.isSymbolicLink()) line = `l ${mode} ${owner}${JSON.stringify(readlinkSync(hostPath(tree, rel)))}`;
+  else if (stat.isCharacterDevice() || stat.isBlockDevice()) {
+    line = `${stat.isCharacterDevice() ? 'c' : 'b'} ${mode} ${owner}${stat.rdev}`;
+  } else line = `${stat.isFIFO() ? 'p' : 's'} ${mode} ${owner}`;
+  emit(state, `${JSON.stringify(name)} ${line}\n`);
+}
+
+function fileDigest(state: HashState, path: string, st: Stats): string {
+  const cached = fileDigests.get(path);
+  if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs && cached.ctimeMs === st.ctimeMs && cached.ino === st.ino) return cached.hex;
+  state.filesRead++;
+  const hex = st.size <= BIG_FILE ? createHash('sha256').update(readFileSync(path)).digest('hex') : hashLargeFile(path);
+  fileDigests.set(path, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, hex });
+  return hex;
+}
+
+function hashLargeFile(path: string): string {
+  const h = createHash('sha256');
+  const buf = Buffer.allocUnsafe(BIG_FILE);
+  const fd = openSync(path, 'r');
+  try {
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) h.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest('hex');
+}
