@@ -21,7 +21,7 @@ afterAll(() => {
   box.cleanup();
 });
 
-const corpus: [string, string][] = [
+const corpus: [string, string, Record<string, string>?][] = [
   [
     'config instructions',
     [
@@ -52,6 +52,22 @@ const corpus: [string, string][] = [
     'a build arg and an empty RUN',
     ['FROM BASE', 'ARG WHO=world', 'RUN echo "hello $WHO" > /hello', 'RUN true', 'WORKDIR /'].join('\n'),
   ],
+  [
+    'COPY and ADD from the context with .dockerignore',
+    [
+      'FROM BASE',
+      'WORKDIR /app',
+      'COPY . .',
+      'COPY --chown=65534:65534 --chmod=0640 config.txt /etc/app/config.txt',
+      'COPY *.md docs/',
+      'ADD bundle.tar /opt/bundle/',
+    ].join('\n'),
+    { 'config.txt': 'key=value\n', 'README.md': '# readme\n', 'NOTES.md': 'notes\n', 'secret.env': 'TOKEN=1\n', '.dockerignore': 'secret.env\n*.log\n', 'debug.log': 'noise\n' },
+  ],
+  [
+    'a multi-stage build onto scratch',
+    ['FROM BASE AS build', 'RUN mkdir -p /out && cp /bin/busybox /out/hello && echo built > /out/stamp', 'FROM scratch', 'COPY --from=build /out/hello /hello', 'COPY --from=build /out/stamp /', 'ENTRYPOINT ["/hello"]', 'CMD ["echo", "hi"]'].join('\n'),
+  ],
 ];
 
 function unpack(dir: string, archive: string): string {
@@ -66,14 +82,19 @@ function configOf(archive: string): Record<string, unknown> {
   return info;
 }
 
-describe.each(corpus)('Docker and Drydock build the same image: %s', (name, text) => {
+describe.each(corpus)('Docker and Drydock build the same image: %s', (name, text, files = {}) => {
   const tag = `drydock-corpus/${name.toLowerCase().replace(/[^a-z]+/g, '-').replace(/^-|-$/g, '')}:${process.pid}`;
   let ours: { tree: Record<string, unknown>; config: Record<string, any> };
   let docker: { tree: Record<string, unknown>; config: Record<string, any> };
 
   beforeAll(() => {
     const ctx = mkdtempSync(join(box.dir, 'ctx-'));
-    writeFileSync(join(ctx, 'Dockerfile'), text.replace(/^FROM BASE$/m, `FROM ${base}`).replace(/^FROM BASE$/m, `FROM ${base}`));
+    writeFileSync(join(ctx, 'Dockerfile'), text.replace(/^FROM BASE( AS \w+)?$/gm, (_m, as: string | undefined) => `FROM ${base}${as ?? ''}`));
+    for (const [file, content] of Object.entries(files)) writeFileSync(join(ctx, file), content);
+    if (text.includes('bundle.tar')) {
+      writeFileSync(join(ctx, 'inner.txt'), 'inside the bundle\n');
+      must('tar', ['-C', ctx, '-cf', join(ctx, 'bundle.tar'), 'inner.txt']);
+    }
     const r = box.run(['build', '-t', tag, '--build-arg', 'WHO=drydock', ctx]);
     expect(r.status, r.stderr).toBe(0);
     built.push(tag);

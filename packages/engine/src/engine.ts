@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { LoadedImage } from './archive/load.js';
 import type { Digest } from './digest.js';
@@ -15,11 +16,16 @@ import { ContainerService } from './container/service.js';
 import { containerPaths } from './container/paths.js';
 import { readState, shimAlive } from './runtime/container.js';
 import { familiarString } from './reference/index.js';
-import { ContentStore } from './store/content-store.js';
+import { ContentStore, stagingName } from './store/content-store.js';
 import { openDatabase, writeTransaction, type Db } from './store/database.js';
 import { ImageStore } from './store/image-store.js';
 import { storeLayout, type StoreLayout } from './store/layout.js';
 import { diskUsage, type DiskUsage } from './store/disk-usage.js';
+
+/** Where a build's context comes from. */
+export type BuildContextSpec =
+  | { dir: string; dockerfile?: string | { content: string | Uint8Array } }
+  | { stream: Readable; dockerfile?: string };
 
 export interface EngineOptions {
   /** The state root; the caller decides (see defaultRoot). The engine reads no environment. */
@@ -125,11 +131,29 @@ export class Engine {
     return loaded;
   }
 
-  /** `docker build`; the builder loads on first use. */
-  async build(ctx: OperationContext, req: import('./build/builder.js').BuildRequest): Promise<Digest> {
+  /**
+   * `docker build`; the builder loads on first use. The context is a
+   * directory (with `-f` a path in or outside it, or the Dockerfile's bytes),
+   * or a stream (`docker build -`): a tar, plain or compressed, or a Dockerfile.
+   */
+  async build(ctx: OperationContext, req: Omit<import('./build/builder.js').BuildRequest, 'context'> & { context: BuildContextSpec }): Promise<Digest> {
     const { buildService } = await import('./build/service.js');
+    const { contextFromDirectory, contextFromStdin } = await import('./build/context/context.js');
     this.builder ??= buildService({ root: this.layout.root, db: this.db, images: this.images, content: this.content });
-    const id = await this.builder.build(ctx, req);
+    const spec = req.context;
+    const tmp = join(this.layout.tmp, stagingName('context-'));
+    let id: Digest;
+    try {
+      let context;
+      if ('dir' in spec) context = contextFromDirectory(spec.dir, spec.dockerfile !== undefined ? { dockerfile: spec.dockerfile } : {});
+      else {
+        mkdirSync(tmp, { recursive: true, mode: 0o700 });
+        context = await contextFromStdin(spec.stream, tmp, spec.dockerfile !== undefined ? { dockerfile: spec.dockerfile } : {});
+      }
+      id = await this.builder.build(ctx, { ...req, context });
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
     this.journal.append({ actor: ctx.actor, action: 'image.build', target: (req.tags ?? []).join(' ') || undefined, digest: id, detail: { target: req.target ?? null, noCache: req.noCache ?? false } });
     return id;
   }

@@ -1,4 +1,4 @@
-export { Engine, type EngineOptions } from './engine.js';
+export { Engine, type BuildContextSpec, type EngineOptions } from './engine.js';
 export { DrydockError, isDrydockError, type ErrorCode } from './errors.js';
 export type { EngineEvent, OperationContext } from './events.js';
 export { shortId, sha256, type Digest } from './digest.js';

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { EngineEvent } from '@drydock/engine';
 import { collect } from '../options.js';
@@ -32,28 +32,32 @@ export function defineImageBuild(cmd: Command): Command {
     .option('--iidfile <string>', 'Write the image ID to the file')
     .option('--progress <string>', 'Set type of progress output (auto, plain, tty)', 'auto')
     .action(async (context: string, flags: BuildFlags) => {
-      const contextDir = resolve(context);
-      if (!existsSync(contextDir) || !statSync(contextDir).isDirectory()) throw new CliExit(`ERROR: unable to prepare context: path "${context}" not found`, 1);
-      const dockerfilePath = flags.file ? resolve(flags.file) : join(contextDir, 'Dockerfile');
-      if (!existsSync(dockerfilePath)) throw new CliExit(`ERROR: failed to solve: failed to read dockerfile: open ${flags.file ?? 'Dockerfile'}: no such file or directory`, 1);
+      if (context === '-' && flags.file === '-') throw new CliExit('ERROR: invalid argument: can\'t use stdin for both build context and dockerfile', 1);
+      const spec =
+        context === '-'
+          ? { stream: process.stdin, ...(flags.file !== undefined ? { dockerfile: flags.file } : {}) }
+          : {
+              dir: resolve(context),
+              ...(flags.file === '-' ? { dockerfile: { content: await readAll(process.stdin) } } : flags.file !== undefined ? { dockerfile: resolve(flags.file) } : {}),
+            };
       const { engine, ctx } = await openEngine();
       const progress = flags.quiet ? () => {} : plainProgress();
-      const id = await engine.build(
-        { ...ctx, onEvent: progress },
-        {
-          contextDir,
-          dockerfile: readFileSync(dockerfilePath, 'utf8'),
-          dockerfileName: flags.file ?? 'Dockerfile',
-          tags: flags.tag,
-          buildArgs: Object.fromEntries(flags.buildArg.map((a) => (a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, process.env[a] ?? '']))),
-          ...(flags.target !== undefined ? { target: flags.target } : {}),
-          noCache: !flags.cache,
-          labels: Object.fromEntries(flags.label.map((l) => [l.split('=')[0]!, l.slice(l.indexOf('=') + 1)])),
-        },
-      ).catch((err: Error & { name?: string }) => {
-        if (err.name === 'DrydockError') throw new CliExit(`ERROR: failed to solve: ${err.message}`, 1);
-        throw err;
-      });
+      const id = await engine
+        .build(
+          { ...ctx, onEvent: progress },
+          {
+            context: spec,
+            tags: flags.tag,
+            buildArgs: Object.fromEntries(flags.buildArg.map((a) => (a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, process.env[a] ?? '']))),
+            ...(flags.target !== undefined ? { target: flags.target } : {}),
+            noCache: !flags.cache,
+            labels: Object.fromEntries(flags.label.map((l) => [l.split('=')[0]!, l.slice(l.indexOf('=') + 1)])),
+          },
+        )
+        .catch((err: Error & { name?: string }) => {
+          if (err.name === 'DrydockError') throw new CliExit(`ERROR: failed to solve: ${err.message}`, 1);
+          throw err;
+        });
       if (flags.iidfile) writeFileSync(flags.iidfile, id);
       if (flags.quiet) out(id);
       else {
@@ -67,6 +71,12 @@ export function defineImageBuild(cmd: Command): Command {
 }
 
 let stepCount = 0;
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
 
 /** BuildKit's `--progress=plain`: `#N [stage i/n] INSTRUCTION`, output lines with elapsed seconds, `CACHED`/`DONE t`/`ERROR`. */
 function plainProgress(): (e: EngineEvent) => void {

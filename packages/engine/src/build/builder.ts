@@ -17,12 +17,12 @@ import type { BuildDeps } from './deps.js';
 import { withLayerStep, type NewLayer } from './layer-step.js';
 import { runCommand } from './run-step.js';
 import { planStages, stagesFor, findStage, type Stage } from './stages.js';
+import type { BuildContext } from './context/context.js';
+import { rootfsTree, type SourceTree } from './context/tree.js';
 
 export interface BuildRequest {
-  /** The build context directory (already extracted, .dockerignore applied by `copySources`). */
-  contextDir: string;
-  dockerfile: string;
-  dockerfileName?: string;
+  /** The build context, with its Dockerfile and .dockerignore (see build/context). */
+  context: BuildContext;
   tags?: string[];
   buildArgs?: Record<string, string>;
   target?: string;
@@ -46,9 +46,9 @@ const BUILDKIT_COMMENT = 'buildkit.dockerfile.v0';
  * final image's ID. Steps emit `engine:build:*` events.
  */
 export async function buildImage(deps: BuildDeps, ctx: OperationContext, req: BuildRequest): Promise<Digest> {
-  const fileName = req.dockerfileName ?? 'Dockerfile';
+  const fileName = req.context.dockerfileName === '-' ? 'Dockerfile' : req.context.dockerfileName;
   const tags = (req.tags ?? []).map((t) => parseTagTarget(t));
-  const { ast } = parseDockerfile(req.dockerfile, { fileName, rejectUnknownInstructions: true });
+  const { ast } = parseDockerfile(req.context.dockerfile.toString('utf8'), { fileName, rejectUnknownInstructions: true });
   const plan = planStages(ast, fileName);
   const buildArgs = { ...req.buildArgs };
   const globals = declareArgs(plan.globalArgs, {}, buildArgs, predefinedArgs());
@@ -72,7 +72,7 @@ export async function buildImage(deps: BuildDeps, ctx: OperationContext, req: Bu
       const started = Date.now();
       emit(ctx, { type: 'engine:build:step', step, name: `${label(i + 2, count)} ${describe(node)}` });
       try {
-        await runStep(deps, ctx, cache, state, node, { buildArgs, globals, noCache: req.noCache ?? false, step, results, plan, contextDir: req.contextDir, fileName });
+        await runStep(deps, ctx, cache, state, node, { buildArgs, globals, noCache: req.noCache ?? false, step, results, plan, context: req.context, fileName });
       } catch (err) {
         const message = isDrydockError(err) ? err.message : (err as Error).message;
         emit(ctx, { type: 'engine:build:failed', step, error: message });
@@ -102,7 +102,7 @@ interface StepContext {
   step: number;
   results: Map<number, StageState>;
   plan: ReturnType<typeof planStages>;
-  contextDir: string;
+  context: BuildContext;
   fileName: string;
 }
 
@@ -127,7 +127,11 @@ async function runStep(deps: BuildDeps, ctx: OperationContext, cache: BuildCache
   const vars = state.args;
   const env = (word: string) => expand(word, { ...vars, ...envRecord(state.config.config?.Env ?? []) });
   const runArgs = Object.entries(vars).map(([k, v]) => `${k}=${v}`);
-  const key = BuildCache.key(state.imageId ?? 'scratch', node.original, cmd === 'run' ? runArgs : cmd === 'copy' || cmd === 'add' ? await deps.copyInputs(node, sc.contextDir, env) : vars);
+  const from = cmd === 'copy' || cmd === 'add' ? node.flags.find((f) => f.startsWith('--from='))?.slice('--from='.length) : undefined;
+  // COPY --from keys by the source image, so a changed stage invalidates the copy.
+  const fromKey = from === undefined ? null : sourceImage(deps, sc, from);
+  const inputs = cmd === 'run' ? runArgs : cmd === 'copy' || cmd === 'add' ? (from === undefined ? await deps.copyInputs(node, sc.context, env) : fromKey) : vars;
+  const key = BuildCache.key(state.imageId ?? 'scratch', node.original, inputs);
   const hit = sc.noCache ? undefined : cache.get(key);
   if (hit) {
     emit(ctx, { type: 'engine:build:cached', step: sc.step });
@@ -150,14 +154,14 @@ async function runStep(deps: BuildDeps, ctx: OperationContext, cache: BuildCache
     }
     case 'copy':
     case 'add': {
-      const from = node.flags.find((f) => f.startsWith('--from='))?.slice('--from='.length);
-      const source: { dir: string; release?: () => void } = from === undefined ? { dir: sc.contextDir } : await sourceFor(deps, sc, from);
+      const source = from === undefined ? { tree: sc.context as SourceTree } : await sourceFor(deps, sc, from);
       try {
-        layer = await withLayerStep(deps.layerDeps, state.layers, (root) => deps.copy(node, root, source.dir, container, env, cmd === 'add' && from === undefined));
+        layer = await withLayerStep(deps.layerDeps, state.layers, (root) => deps.copy(node, root, source.tree, container, env, cmd === 'add'));
       } finally {
         source.release?.();
       }
-      createdBy = `${describe(node)} # buildkit`;
+      // BuildKit's history names the sources and the destination, not the flags.
+      createdBy = `${cmd.toUpperCase()} ${nodeArgs(node).join(' ')} # buildkit`;
       break;
     }
     case 'workdir': {
@@ -257,7 +261,8 @@ function fromStage(deps: BuildDeps, results: Map<number, StageState>, plan: Retu
   void globals;
   if (base === 'scratch') {
     const { os, architecture } = hostPlatform();
-    return { imageId: null, config: { architecture, os, config: emptyConfig(), rootfs: { type: 'layers', diff_ids: [] }, history: [] }, layers: [], args };
+    // BuildKit's scratch config: the default PATH and `/` as working directory.
+    return { imageId: null, config: { architecture, os, config: { ...emptyConfig(), WorkingDir: '/' }, rootfs: { type: 'layers', diff_ids: [] }, history: [] }, layers: [], args };
   }
   const earlier = findStage(plan, base);
   if (earlier && earlier.index < stage.index) {
@@ -272,11 +277,24 @@ function fromStage(deps: BuildDeps, results: Map<number, StageState>, plan: Retu
   return { imageId: id, config, layers: deps.images.layers(id), args };
 }
 
-async function sourceFor(deps: BuildDeps, sc: StepContext, from: string): Promise<{ kind: 'stage'; dir: string; release?: () => void }> {
+/** COPY --from: a stage built earlier in this build, or an image in the store, mounted read-only for the copy. */
+async function sourceFor(deps: BuildDeps, sc: StepContext, from: string): Promise<{ tree: SourceTree; release?: () => void }> {
   const stage = findStage(sc.plan, from);
   const layers = stage ? sc.results.get(stage.index)?.layers : deps.images.layers(resolveImage(deps.images, from).id);
   if (!layers) throw new DrydockError('invalid-argument', `invalid from flag value ${from}: stage not built`);
-  return deps.mountLayers(layers);
+  const mounted = await deps.mountLayers(layers);
+  return { tree: rootfsTree(mounted.dir), ...(mounted.release ? { release: mounted.release } : {}) };
+}
+
+/** What a COPY --from copies from, for the cache key: the stage's or image's ID. */
+function sourceImage(deps: BuildDeps, sc: StepContext, from: string): string {
+  const stage = findStage(sc.plan, from);
+  if (stage) return sc.results.get(stage.index)?.imageId ?? 'scratch';
+  try {
+    return resolveImage(deps.images, from).id;
+  } catch (err) {
+    throw new DrydockError('not-found', `invalid from flag value ${from}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 function declareArgs(nodes: Node[], globals: Record<string, string>, buildArgs: Record<string, string>, predefined: Record<string, string>): Record<string, string> {

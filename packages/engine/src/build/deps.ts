@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Digest } from '../digest.js';
 import type { Node } from '../dockerfile/parser/node.js';
+import type { SourceTree } from './context/tree.js';
 import type { ContainerConfig } from '../image/config.js';
 import type { OciRuntime } from '../runtime/crun.js';
 import type { Snapshotter } from '../snapshot/snapshotter.js';
@@ -20,7 +21,7 @@ export interface BuildDeps {
   /** A read-only view of an image's or stage's filesystem, for COPY --from. */
   mountLayers: (layers: LayerRecord[]) => Promise<{ kind: 'stage'; dir: string; release?: () => void }>;
   /** The cache inputs of a COPY/ADD: the content hash of its sources. */
-  copyInputs: (node: Node, contextDir: string, expand: (w: string) => string) => Promise<unknown>;
-  /** Applies a COPY/ADD to `root` from `sourceDir` (the context or a stage's rootfs). */
-  copy: (node: Node, root: string, sourceDir: string, config: ContainerConfig, expand: (w: string) => string, allowRemote: boolean) => Promise<void>;
+  copyInputs: (node: Node, tree: SourceTree, expand: (w: string) => string) => Promise<unknown>;
+  /** Applies a COPY/ADD to `root` from `tree` (the context, or a stage's or image's rootfs). */
+  copy: (node: Node, root: string, tree: SourceTree, config: ContainerConfig, expand: (w: string) => string, add: boolean) => Promise<void>;
 }

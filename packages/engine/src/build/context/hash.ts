@@ -30,7 +30,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import type { Digest } from '../../digest.js';
 import { DrydockError } from '../../errors.js';
-import { cleanSource, expandWildcards, hasWildcards, hostPath, resolveInTree, walkTree, type SourceTree, type TreeEntry } from './tree.js';
+import { cleanSource, expandWildcards, followMatch, hasWildcards, hostPath, resolveInTree, walkTree, type SourceTree, type TreeEntry } from './tree.js';
 
 /** A heredoc source (`COPY <<EOF /dest`): a file named `name` holding `content`. */
 export interface InlineSource {
@@ -97,8 +97,8 @@ export function hashSources(tree: SourceTree, sources: readonly SourceSpec[], op
     if (/^https?:\/\//.test(src)) throw new DrydockError('invalid-argument', `hashSources cannot hash URL source ${JSON.stringify(src)}: key it by its checksum`);
     const clean = cleanSource(src);
     emit(state, `S ${JSON.stringify(clean)}\n`);
-    const matches = hasWildcards(clean) ? expandWildcards(tree, clean) : [required(tree, clean)];
-    for (const m of matches) hashMatch(state, tree, m);
+    if (!hasWildcards(clean)) hashMatch(state, tree, clean, required(tree, clean));
+    else for (const m of expandWildcards(tree, clean)) hashMatch(state, tree, m.rel, followMatch(tree, m));
   }
   state.hash.update(state.buf);
   return { digest: `sha256:${state.hash.digest('hex')}`, entries: state.entries, bytes: state.bytes, filesRead: state.filesRead };
@@ -128,8 +128,9 @@ function emit(state: HashState, s: string): void {
   }
 }
 
-function hashMatch(state: HashState, tree: SourceTree, match: TreeEntry): void {
-  emit(state, `M ${JSON.stringify(match.rel)}\n`);
+/** One match: its name (which names the copy) and what it resolved to, then its content. */
+function hashMatch(state: HashState, tree: SourceTree, name: string, match: TreeEntry): void {
+  emit(state, `M ${JSON.stringify(name)} ${JSON.stringify(match.rel)}\n`);
   record(state, tree, '.', match);
   if (!match.stat.isDirectory()) return;
   const prefix = match.rel === '' ? 0 : match.rel.length + 1;

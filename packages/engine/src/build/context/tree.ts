@@ -143,7 +143,11 @@ export function walkTree(tree: SourceTree, start: string, visit: WalkVisit): boo
   const ignore = tree.ignore;
   for (const name of names) {
     const rel = start === '' ? name : `${start}/${name}`;
-    const stat = lstatSync(hostPath(tree, rel));
+    const stat = lstatSync(hostPath(tree, rel), { throwIfNoEntry: false });
+    if (!stat) {
+      // readdir decodes names as UTF-8: a name that is not valid UTF-8 cannot be opened again
+      throw new DrydockError('unsupported', `cannot read ${JSON.stringify(`/${rel}`)}: file names that are not valid UTF-8 are not supported (or the file was removed during the build)`);
+    }
     const isDir = stat.isDirectory();
     if (ignore !== null && ignore.matches(rel)) {
       if (!isDir || !ignore.hasExclusions || ignore.canSkipDir(rel)) continue;
@@ -211,4 +215,16 @@ function match(pattern: string, name: string): boolean {
   } catch {
     return false; // fsutil ignores filepath.Match's ErrBadPattern: no match
   }
+}
+
+/**
+ * A wildcard match as the copy uses it: a symlink is followed inside the
+ * tree (fsutil resolves each match with FollowLinks). A match whose link
+ * leads nowhere visible fails with `not-found`.
+ */
+export function followMatch(tree: SourceTree, match: TreeEntry): TreeEntry {
+  if (!match.stat.isSymbolicLink()) return match;
+  const followed = resolveInTree(tree, match.rel);
+  if (!followed) throw new DrydockError('not-found', `failed to compute cache key: ${JSON.stringify(`/${match.rel}`)}: not found`);
+  return followed;
 }

@@ -38,7 +38,7 @@ export function isHttpSource(src: string): boolean {
 
 /** BuildKit treats these as git repositories, which we do not fetch. */
 export function isGitUrl(src: string): boolean {
-  if (/^(git@|git:\/\/|ssh:\/\/)/.test(src)) return true;
+  if (/^(git:\/\/|ssh:\/\/)/.test(src) || /^git@[^:/]+:/.test(src)) return true;
   if (!/^https?:\/\//.test(src)) return false;
   const path = src.replace(/[?#].*$/, '');
   return path.endsWith('.git');
