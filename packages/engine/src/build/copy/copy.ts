@@ -22,7 +22,7 @@
  *   rootfs: nothing is ever written outside it.
  * - A file onto an existing directory goes inside it; onto a file replaces
  *   it. A directory's contents merge into an existing directory.
- * - Missing directories are created (0755, or the `--chmod` mode), owned
+ * - Missing directories are created 0755 (as Docker 20.10; newer fsutil uses the `--chmod` mode), owned
  *   by the `--chown` owner or 0:0. The top-level destination directory keeps
  *   its mode and owner and takes the source directory's times.
  * - Several sources need a destination ending in `/` or an existing
@@ -115,7 +115,8 @@ export async function copyInto(root: string, opts: CopyOptions): Promise<CopyRes
     throw new DrydockError('invalid-argument', `When using ${cmd} with more than one source file, the destination must be a directory and end with a /`);
   }
   const result: CopyResult = { files: 0, dirs: 0, symlinks: 0, hardlinks: 0, special: 0, bytes: 0, archives: 0, downloads: [] };
-  const dirMode = mode ?? 0o755;
+  // Directories the copy creates are 0755 whatever --chmod says, as with Docker 20.10's BuildKit.
+  const dirMode = 0o755;
   for (const item of items) {
     dest.mkdirAll(dirMarked ? destRel : dirRel(destRel), dirMode, owner);
     const dst = dest.resolve(destRel).rel;
