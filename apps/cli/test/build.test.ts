@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,6 +80,22 @@ describe('build', () => {
     const line = buildFailure(box.run(['build', '-t', 'broken:1', dir]));
     expect(line).toBe('ERROR: failed to solve: Dockerfile:3: RUN exit 7: process "/bin/sh -c exit 7" did not complete successfully: exit code: 7');
     expect(box.run(['images', '-q', 'broken']).stdout).toBe('');
+  });
+
+  it('runs heredoc scripts, RUN --network=none, and refuses --mount clearly', () => {
+    const text = ['FROM base:1', 'RUN <<EOF', 'echo script > /script', 'echo second >> /script', 'EOF', 'RUN cat > /doc <<EOT', 'from a heredoc', 'EOT', 'RUN --network=none ls /sys/class/net > /nets'].join('\n');
+    expect(box.run(['build', '-q', '-t', 'heredoc:1', context(text)]).status).toBe(0);
+    expect(box.run(['run', '--rm', '--network', 'none', 'heredoc:1', 'cat', '/script', '/doc', '/nets']).stdout).toBe('script\nsecond\nfrom a heredoc\nlo\n');
+    expect(buildFailure(box.run(['build', context('FROM base:1\nRUN --mount=type=cache,target=/c true\n')]))).toMatch(/Dockerfile:2: .*RUN --mount=type=cache,target=\/c is not supported yet/);
+  });
+
+  it('takes the context as a tar on stdin, and the Dockerfile from stdin', () => {
+    const dir = context('FROM base:1\nCOPY hello.txt /\n', { 'hello.txt': 'from the tar\n' });
+    const tarred = execFileSync('tar', ['-C', dir, '-c', '.']);
+    expect(box.run(['build', '-q', '-t', 'stdin-tar:1', '-'], { input: tarred }).status).toBe(0);
+    expect(box.run(['run', '--rm', '--network', 'none', 'stdin-tar:1', 'cat', '/hello.txt']).stdout).toBe('from the tar\n');
+    expect(box.run(['build', '-q', '-t', 'stdin-file:1', '-f', '-', dir], { input: 'FROM base:1\nCOPY hello.txt /copied\n' }).status).toBe(0);
+    expect(box.run(['run', '--rm', '--network', 'none', 'stdin-file:1', 'cat', '/copied']).stdout).toBe('from the tar\n');
   });
 
   it('runs ONBUILD triggers of the base image, once', () => {

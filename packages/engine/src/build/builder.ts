@@ -144,9 +144,10 @@ async function runStep(deps: BuildDeps, ctx: OperationContext, cache: BuildCache
   let createdBy = describe(node);
   switch (cmd) {
     case 'run': {
-      const args = node.attributes.json ? nodeArgs(node) : [...(container.Shell?.length ? container.Shell : ['/bin/sh', '-c']), nodeArgs(node).join(' ')];
+      const network = runNetwork(node);
+      const args = runArgsOf(node, container.Shell?.length ? container.Shell : ['/bin/sh', '-c']);
       layer = await withLayerStep(deps.layerDeps, state.layers, (root, k) =>
-        runCommand({ runtime: deps.runtime(), bundleRoot: deps.bundleRoot }, root, k, container, args, runArgs, (stream, text) => emit(ctx, { type: 'engine:build:log', step: sc.step, stream, text })),
+        runCommand({ runtime: deps.runtime(), bundleRoot: deps.bundleRoot }, root, k, container, args, runArgs, network, (stream, text) => emit(ctx, { type: 'engine:build:log', step: sc.step, stream, text })),
       );
       // BuildKit names the build args in effect: `RUN |1 A=b /bin/sh -c …`.
       createdBy = `RUN ${runArgs.length > 0 ? `|${runArgs.length} ${runArgs.join(' ')} ` : ''}${args.join(' ')} # buildkit`;
@@ -235,6 +236,32 @@ function commitConfig(deps: BuildDeps, state: StageState, layer: NewLayer | null
     ...(state.imageId ? { parent: state.imageId } : {}),
     intermediate,
   });
+}
+
+/**
+ * The process of a RUN: exec form as written; shell form through the SHELL.
+ * Heredocs (`RUN <<EOF`) as BuildKit runs them: a lone heredoc is the script
+ * itself; heredocs after a command are given to the shell with the command,
+ * which reads them as here-documents.
+ */
+function runArgsOf(node: Node, shell: string[]): string[] {
+  if (node.attributes.json) return nodeArgs(node);
+  const line = nodeArgs(node).join(' ');
+  const [doc] = node.heredocs;
+  if (!doc) return [...shell, line];
+  if (node.heredocs.length === 1 && /^<<-?["']?\w+["']?$/.test(line.trim())) return [...shell, doc.chomp ? doc.content.replace(/^\t+/gm, '') : doc.content];
+  return [...shell, `${line}\n${node.heredocs.map((h) => `${h.content}${h.name}`).join('\n')}`];
+}
+
+/** `RUN --network=default|host|none`; other RUN flags (`--mount`, `--security`) are refused rather than ignored. */
+function runNetwork(node: Node): 'host' | 'none' {
+  let mode: 'host' | 'none' = 'host';
+  for (const flag of node.flags) {
+    const [name, value = ''] = flag.replace(/^--/, '').split(/=(.*)/s);
+    if (name === 'network' && ['default', 'host', 'none'].includes(value)) mode = value === 'none' ? 'none' : 'host';
+    else throw new DrydockError('unsupported', `RUN --${name}${value ? `=${value}` : ''} is not supported yet`);
+  }
+  return mode;
 }
 
 /**

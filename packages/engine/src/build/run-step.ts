@@ -11,7 +11,8 @@ import type { ContainerConfig } from '../image/config.js';
 /**
  * Runs a RUN step's command in `root` (the step's mounted rootfs) as BuildKit
  * does: the image's user, env and working dir plus the build args in effect,
- * no entrypoint, hostname `buildkitsandbox`, the host's network. Output lines
+ * no entrypoint, hostname `buildkitsandbox`, the host's network (or none for
+ * `RUN --network=none`). Output lines
  * go to `onOutput`; a non-zero exit fails with BuildKit's message.
  */
 export async function runCommand(
@@ -21,12 +22,13 @@ export async function runCommand(
   config: ContainerConfig,
   args: string[],
   extraEnv: string[],
+  network: 'host' | 'none',
   onOutput: (stream: 'stdout' | 'stderr', text: string) => void,
 ): Promise<void> {
   const dir = join(deps.bundleRoot, key);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   try {
-    const files = await writeEtcFiles({ dir, mode: 'host', hostname: 'buildkitsandbox' });
+    const files = await writeEtcFiles({ dir, mode: network, hostname: 'buildkitsandbox' });
     const spec = buildSpec({
       id: key,
       rootfs: root,
@@ -34,7 +36,7 @@ export async function runCommand(
       entrypoint: [],
       cmd: args,
       hostname: 'buildkitsandbox',
-      network: { mode: 'host' },
+      network: { mode: network },
       files: { hosts: files.hosts, hostname: files.hostname, resolvConf: files.resolvConf },
     });
     prepareBundle(dir, spec);
