@@ -10,7 +10,7 @@ import { copyInto, type CopyOptions } from '../../src/build/copy/copy.js';
 import { isArchiveFile } from '../../src/build/copy/archive.js';
 import { isDrydockError } from '../../src/errors.js';
 import { buildTar } from '../snapshot/helpers.js';
-import { sha, tempBase } from './helpers.js';
+import { sha, tempBase, rejection } from './helpers.js';
 
 const tmp = tempBase('add');
 const TAR = buildTar([
@@ -61,14 +61,6 @@ function setup(files: Record<string, Buffer | string>) {
   return { root, ctxDir, ctx, add };
 }
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('ADD local archives', () => {
   it.each(Object.keys(COMPRESS))('extracts a %s archive into the destination', async (kind) => {

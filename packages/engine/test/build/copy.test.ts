@@ -6,7 +6,7 @@ import { contextFromDirectory } from '../../src/build/context/context.js';
 import { rootfsTree } from '../../src/build/context/tree.js';
 import { copyInto, type CopyOptions } from '../../src/build/copy/copy.js';
 import { isDrydockError } from '../../src/errors.js';
-import { describe as listing, makeTree, tempBase, type Spec } from './helpers.js';
+import { describe as listing, makeTree, tempBase, type Spec, rejection } from './helpers.js';
 
 const tmp = tempBase('copy');
 afterAll(() => tmp.cleanup());
@@ -37,14 +37,6 @@ function setup(spec: Spec, rootSpec: Spec = {}) {
   return { dir, ctxDir, root, outside, ctx, run, outsideUntouched, read: (p: string) => readFileSync(join(root, p), 'utf8') };
 }
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('COPY sources and destinations', () => {
   it('copies a file to a file path and into a directory', async () => {

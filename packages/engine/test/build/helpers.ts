@@ -81,3 +81,13 @@ export function tempBase(prefix: string): { base: string; sub: (name?: string) =
 export function sha(s: string | Buffer): string {
   return createHash('sha256').update(s).digest('hex');
 }
+
+/** The error a promise rejects with (fails the test if it resolves). */
+export async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a rejection');
+}
