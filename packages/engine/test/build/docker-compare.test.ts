@@ -82,7 +82,8 @@ suite('COPY/ADD against docker build (BuildKit)', () => {
       ['COPY a.txt /app/', { sources: ['a.txt'], dest: '.', workdir: '/app' }],
     ];
     writeFileSync(join(ctxDir, 'Dockerfile'), `FROM scratch\n${steps.map(([line]) => line.replace('COPY a.txt /app/', 'WORKDIR /app\nCOPY a.txt .')).join('\n')}\n`);
-    const build = docker(['build', '--no-cache', '-q', '-t', tag, ctxDir]) // BuildKit's cache ignores mtimes: a cached layer would keep an earlier run's symlink times;
+    // BuildKit's cache ignores mtimes: a cached layer would keep an earlier run's symlink times.
+    const build = docker(['build', '--no-cache', '-q', '-t', tag, ctxDir]);
     expect(build.status, build.stderr.toString()).toBe(0);
     const ctx = contextFromDirectory(ctxDir);
     for (const [, opts] of steps) await copyInto(root, { from: ctx, ...opts });
