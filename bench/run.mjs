@@ -109,10 +109,10 @@ const ctxDir = join(work, 'ctx');
 execFileSync('mkdir', ['-p', ctxDir]);
 writeFileSync(join(ctxDir, 'Dockerfile'), [
   'FROM bench/busybox:1 AS build',
-  'RUN mkdir -p /out && for i in $(seq 1 200); do echo "line $i" >> /out/data; done && cp /bin/busybox /out/tool',
+  'RUN mkdir -p /out && for i in $(seq 1 200); do echo "line $i" >> /out/data; done && cp /bin/busybox /out/busybox',
   'FROM bench/busybox:1',
   'COPY --from=build /out /opt/out',
-  'RUN /opt/out/tool wc -l /opt/out/data > /lines',
+  'RUN /opt/out/busybox wc -l /opt/out/data > /lines',
   'CMD ["cat", "/lines"]',
 ].join('\n'));
 const dockerBuild = (extra = []) => { const r = buildkit(['build', '-q', ...extra, '-t', 'bench/build:1', ctxDir]); if (r.status !== 0) throw new Error(String(r.stderr)); };
