@@ -9,7 +9,7 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 [ -d node_modules/.bin ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 (cd apps/cli && node build.mjs)
-for project in packages/engine apps/cli; do npx tsc -p "$project/tsconfig.json" --noEmit; done
+for project in packages/engine packages/registry apps/cli; do npx tsc -p "$project/tsconfig.json" --noEmit; done
 
 eval "$(bash scripts/peers.sh)"
 export DRYDOCK_REPO="$root"
