@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { defineBuilderPrune } from './commands/builder-prune.js';
+import { defineRegistryGc, defineRegistryServe } from './commands/registry.js';
 import { defineImageBuild } from './commands/image-build.js';
 import { defineImageHistory } from './commands/image-history.js';
 import { defineImageImport } from './commands/image-import.js';
@@ -99,6 +100,10 @@ function buildProgram(): Command {
     if (name === 'rm') c.alias('remove');
     for (const s of shortcuts) sub(program, s, define);
   }
+
+  const registry = configure(program.command('registry').description('Run and maintain a private registry'));
+  sub(registry, 'serve', defineRegistryServe);
+  sub(registry, 'gc', defineRegistryGc);
 
   const builder = configure(program.command('builder').description('Manage builds'));
   sub(builder, 'prune', defineBuilderPrune);
