@@ -107,6 +107,8 @@ export function run(cmd: string, args: string[], options: { env?: NodeJS.Process
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // A child that exits without reading its stdin makes this write fail with EPIPE: that is not an error here.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
