@@ -1,28 +1,19 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { codeOf, importsOf, sourceFiles } from '../../../tooling/test/source-files.js';
 
 /** The registry is a library: node built-ins and bcryptjs only, no environment reads, small files. */
 const src = resolve(import.meta.dirname, '../src');
 
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
-  });
-}
 
-function imports(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g), ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!);
-}
 
-const code = (f: string) => readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
-const files = sources(src);
+const code = codeOf;
+const files = sourceFiles(src);
 
 describe('registry package rules', () => {
   it.each(files.map((f) => [relative(src, f), f]))('%s imports only node built-ins, bcryptjs and its own modules', (_name, file) => {
-    for (const spec of imports(file)) expect(spec.startsWith('node:') || spec === 'bcryptjs' || /^\.\.?\/.*\.js$/.test(spec), spec).toBe(true);
+    for (const spec of importsOf(file)) expect(spec.startsWith('node:') || spec === 'bcryptjs' || /^\.\.?\/.*\.js$/.test(spec), spec).toBe(true);
   });
 
   it('reads no environment variables (configuration is passed in)', () => {
