@@ -7,6 +7,7 @@ root=$(pwd)
 if [ "$(id -u)" -eq 0 ]; then
   bash scripts/debian-packages.sh $(grep -hv '^#' scripts/engine-packages.txt scripts/test-packages.txt)
 fi
+bash scripts/check-tools.sh
 [ -d node_modules/.bin ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 (cd apps/cli && node build.mjs)
 for project in packages/engine packages/registry apps/cli; do npx tsc -p "$project/tsconfig.json" --noEmit; done
