@@ -137,9 +137,8 @@ export class Engine {
    * or a stream (`docker build -`): a tar, plain or compressed, or a Dockerfile.
    */
   async build(ctx: OperationContext, req: Omit<import('./build/builder.js').BuildRequest, 'context'> & { context: BuildContextSpec }): Promise<Digest> {
-    const { buildService } = await import('./build/service.js');
+    const builder = await this.loadBuilder();
     const { contextFromDirectory, contextFromStdin } = await import('./build/context/context.js');
-    this.builder ??= buildService({ root: this.layout.root, db: this.db, images: this.images, content: this.content });
     const spec = req.context;
     const tmp = join(this.layout.tmp, stagingName('context-'));
     let id: Digest;
@@ -150,7 +149,7 @@ export class Engine {
         mkdirSync(tmp, { recursive: true, mode: 0o700 });
         context = await contextFromStdin(spec.stream, tmp, spec.dockerfile !== undefined ? { dockerfile: spec.dockerfile } : {});
       }
-      id = await this.builder.build(ctx, { ...req, context });
+      id = await builder.build(ctx, { ...req, context });
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
@@ -158,11 +157,15 @@ export class Engine {
     return id;
   }
 
+  private async loadBuilder() {
+    const { buildService } = await import('./build/service.js');
+    const isContainer = (id: string) => this.containers.store.get(id) !== undefined;
+    return (this.builder ??= buildService({ root: this.layout.root, db: this.db, images: this.images, content: this.content, isContainer }));
+  }
+
   /** `docker builder prune`: forgets the layer cache and deletes the build's dangling intermediate images. */
   async pruneBuildCache(ctx: OperationContext): Promise<{ entries: number; reclaimed: number }> {
-    const { buildService } = await import('./build/service.js');
-    this.builder ??= buildService({ root: this.layout.root, db: this.db, images: this.images, content: this.content });
-    const entries = this.builder.prune();
+    const entries = (await this.loadBuilder()).prune();
     const { reclaimed } = pruneImages(this.images, ctx, { containers: this.containerUsers, only: (img) => img.intermediate });
     this.journal.append({ actor: ctx.actor, action: 'builder.prune', detail: { entries, reclaimed } });
     return { entries, reclaimed };

@@ -14,8 +14,10 @@ import { copyInputs, copyStep } from './copy-step.js';
 import type { BuildDeps } from './deps.js';
 
 /** Wires the builder to the store, the snapshotter and the OCI runtime of one state root. */
-export function buildService(base: { root: string; db: Db; images: ImageStore; content: ContentStore }) {
+export function buildService(base: { root: string; db: Db; images: ImageStore; content: ContentStore; isContainer: (id: string) => boolean }) {
   const snapshotter = new Snapshotter(base.root);
+  // Build snapshots belong to the building process; a killed build leaves them behind.
+  snapshotter.cleanupStale({ keep: base.isContainer });
   let runtime: OciRuntime | undefined;
   const bundleRoot = join(base.root, 'builds');
   mkdirSync(bundleRoot, { recursive: true, mode: 0o700 });

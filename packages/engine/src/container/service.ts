@@ -40,11 +40,14 @@ export class ContainerService {
     this.loaded ??= import('./operations.js').then((ops) => {
       const paths = containerPaths(this.base.root);
       let runtime: OciRuntime | undefined;
+      const snapshotter = new ops.Snapshotter(this.base.root);
+      // A container's snapshot outlives the command that made it; anything else whose owner died is debris.
+      snapshotter.cleanupStale({ keep: (key) => this.store.get(key) !== undefined });
       const d: ContainerDeps = {
         images: this.base.images,
         content: this.base.content,
         containers: this.store,
-        snapshotter: new ops.Snapshotter(this.base.root),
+        snapshotter,
         networks: new ops.ContainerNetworks({ stateDir: paths.network }),
         runtime: () => (runtime ??= ops.detectRuntime({ root: paths.runtime })),
         paths,

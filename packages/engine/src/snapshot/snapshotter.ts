@@ -236,14 +236,16 @@ export class Snapshotter {
 
   /**
    * Reclaims what dead processes left: active snapshots whose owner is gone
-   * (unmounted lazily, then deleted) and temporary directories of interrupted
-   * unpacks and prepares. Returns the keys removed. Safe to run at any time.
+   * (unmounted lazily, then deleted) unless `keep` claims them (a container's
+   * snapshot outlives the command that created it), and temporary directories
+   * of interrupted unpacks, prepares and overlay probes. Returns the keys
+   * removed. Safe to run at any time, from any process.
    */
-  cleanupStale(): string[] {
+  cleanupStale(opts: { keep?: (key: string) => boolean } = {}): string[] {
     const removed: string[] = [];
     for (const key of this.keys()) {
       const info = this.tryInfo(key);
-      if (info && isAlive(info.owner)) continue;
+      if (info && (isAlive(info.owner) || opts.keep?.(key))) continue;
       this.destroy(this.activeDir(key), info?.mounts ?? [], true);
       removed.push(key);
     }

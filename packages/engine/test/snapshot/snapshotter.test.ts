@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chainIds, hexOf } from '../../src/digest.js';
 import { isDrydockError } from '../../src/errors.js';
 import { formatChanges } from '../../src/snapshot/diff.js';
-import { isMountPoint, mountsUnder, performUnmount } from '../../src/snapshot/mount.js';
+import { isMountPoint, mountsUnder, performMount, performUnmount } from '../../src/snapshot/mount.js';
 import { Snapshotter, type LayerSource } from '../../src/snapshot/snapshotter.js';
 import { unpackLayer } from '../../src/snapshot/unpack.js';
 import { buildTar, describeTree, layer, listTar } from './helpers.js';
@@ -203,15 +203,24 @@ describe('Snapshotter containers', () => {
     await new Promise((r) => child.once('spawn', r));
     const plan = await snap.prepare('orphan', top, { ownerPid: child.pid! });
     snap.mount(plan);
+    await snap.prepare('claimed', top, { ownerPid: child.pid! });
     await snap.prepare('mine', top);
     mkdirSync(join(snap.dir, 'layers/.tmp-999999-1-abcdef/fs'), { recursive: true });
-    expect(snap.cleanupStale()).toEqual([]);
+    // An overlay probe interrupted between mount and unmount.
+    const probe = join(snap.dir, 'active/.tmp-999999-1-0a0b0c');
+    for (const d of ['lower', 'upper', 'work', 'merged']) mkdirSync(join(probe, d), { recursive: true });
+    performMount({ type: 'overlay', source: 'overlay', options: ['lowerdir=lower', 'upperdir=upper', 'workdir=work'], cwd: probe }, join(probe, 'merged'));
+    const keep = (key: string) => key === 'claimed';
+    expect(snap.cleanupStale({ keep })).toEqual([]);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    expect(snap.cleanupStale()).toEqual(['orphan']);
+    expect(snap.cleanupStale({ keep })).toEqual(['orphan']);
     expect(isMountPoint(plan.target)).toBe(false);
-    expect(snap.list().map((i) => i.key)).toEqual(['mine']);
+    expect(isMountPoint(join(probe, 'merged'))).toBe(false);
+    expect(snap.list().map((i) => i.key).sort()).toEqual(['claimed', 'mine']);
     expect(readdirSync(join(snap.dir, 'layers')).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect(readdirSync(join(snap.dir, 'active')).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect(snap.cleanupStale()).toEqual(['claimed']);
   });
 });
 
