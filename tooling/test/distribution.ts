@@ -26,9 +26,10 @@ export interface Distribution {
 
 /**
  * Debian's docker-registry (distribution 2.8, what `registry:2` runs) on a
- * random port over a fresh directory, optionally behind htpasswd (bcrypt) auth.
+ * random port over a fresh directory, optionally behind htpasswd (bcrypt)
+ * auth or token auth (a token service that signs with the key of `certFile`).
  */
-export async function startDistribution(opts: { users?: Record<string, string> } = {}): Promise<Distribution> {
+export async function startDistribution(opts: { users?: Record<string, string>; token?: { realm: string; service: string; issuer: string; certFile: string } } = {}): Promise<Distribution> {
   const dir = mkdtempSync(join(tmpdir(), 'drydock-distribution-'));
   const port = await freePort();
   const auth = opts.users
@@ -37,7 +38,9 @@ export async function startDistribution(opts: { users?: Record<string, string> }
         writeFileSync(file, Object.entries(opts.users).map(([u, p]) => `${u}:${bcrypt.hashSync(p, 5)}`).join('\n') + '\n');
         return `auth:\n  htpasswd:\n    realm: drydock-test\n    path: ${file}\n`;
       })()
-    : '';
+    : opts.token
+      ? `auth:\n  token:\n    realm: ${opts.token.realm}\n    service: ${opts.token.service}\n    issuer: ${opts.token.issuer}\n    rootcertbundle: ${opts.token.certFile}\n`
+      : '';
   writeFileSync(
     join(dir, 'config.yml'),
     `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`,

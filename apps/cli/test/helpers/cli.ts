@@ -25,10 +25,11 @@ export function cliSandbox() {
       const r = spawnSync(join(repoRoot, 'bin/drydock'), args, { env, input: opts.input, maxBuffer: 1 << 28 });
       return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), status: r.status ?? -1 };
     },
-    /** Runs the CLI asynchronously (for concurrency tests). */
-    spawn(args: string[]): Promise<Result> {
+    /** Runs the CLI asynchronously (for concurrency tests, and peers served from the test process). */
+    spawn(args: string[], opts: { input?: string } = {}): Promise<Result> {
       return new Promise((done) => {
         const child = spawn(join(repoRoot, 'bin/drydock'), args, { env });
+        child.stdin.end(opts.input ?? '');
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d: Buffer) => (stdout += d));
