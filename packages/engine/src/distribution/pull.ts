@@ -72,14 +72,14 @@ async function pullOne(deps: DistributionDeps, ctx: OperationContext, client: Re
   const wanted = ref.digest ?? ref.tag!;
   emit(ctx, { type: 'engine:registry:status', text: `${wanted}: Pulling from ${familiarize(ref).path}` });
 
-  const top = await fetchManifest(client, repository, wanted, scopes);
+  const top = await fetchManifest(client, repository, wanted, scopes, familiarString(ref));
   if (ref.digest && top.digest !== ref.digest) throw new DrydockError('digest-mismatch', `manifest verification failed for digest ${ref.digest}`);
   let parsed = parseManifest(top.bytes, top.contentType, `${familiarString(ref)}`);
   if (parsed.kind === 'index') {
     const platform = opts.platform ?? hostPlatform();
     const entry = selectPlatform(parsed.index, platform);
     if (!entry) throw new DrydockError('not-found', `no matching manifest for ${formatPlatform(platform)} in the manifest list entries`);
-    const inner = await fetchManifest(client, repository, entry.digest, scopes);
+    const inner = await fetchManifest(client, repository, entry.digest, scopes, `${familiarName(ref)}@${entry.digest}`);
     if (inner.digest !== entry.digest) throw new DrydockError('digest-mismatch', `manifest verification failed for digest ${entry.digest}`);
     parsed = parseManifest(inner.bytes, inner.contentType, `${familiarString(ref)} (${formatPlatform(platform)})`);
     if (parsed.kind !== 'manifest') throw new DrydockError('registry', `malformed manifest: ${familiarString(ref)}: an index inside an index`);
@@ -139,20 +139,20 @@ async function pullOne(deps: DistributionDeps, ctx: OperationContext, client: Re
   return { ref: formatReference(ref), id, digest: top.digest, updated };
 }
 
-async function fetchManifest(client: RegistryClient, repository: string, reference: string, scopes: string[]): Promise<{ bytes: Buffer; digest: Digest; contentType: string | undefined }> {
+async function fetchManifest(client: RegistryClient, repository: string, reference: string, scopes: string[], label: string): Promise<{ bytes: Buffer; digest: Digest; contentType: string | undefined }> {
   const res = await client.request('GET', `/v2/${repository}/manifests/${reference}`, { scopes, headers: { accept: MANIFEST_ACCEPT }, expect: [200] });
   const length = Number(res.headers['content-length']);
   if (length > MAX_MANIFEST_BYTES) {
     await res.body.dump().catch(() => {});
-    throw tooLarge(reference);
+    throw tooLarge(label);
   }
-  const bytes = await readLimited(res, MAX_MANIFEST_BYTES, () => tooLarge(reference));
+  const bytes = await readLimited(res, MAX_MANIFEST_BYTES, () => tooLarge(label));
   const contentType = res.headers['content-type'];
   return { bytes, digest: sha256(bytes), contentType: typeof contentType === 'string' ? contentType : undefined };
 }
 
-function tooLarge(reference: string): DrydockError {
-  return new DrydockError('registry', `manifest ${reference} is larger than ${MAX_MANIFEST_BYTES} bytes`);
+function tooLarge(label: string): DrydockError {
+  return new DrydockError('registry', `manifest for ${label} is larger than ${MAX_MANIFEST_BYTES} bytes`);
 }
 
 async function readLimited(res: Response, limit: number, error: () => Error): Promise<Buffer> {
