@@ -23,12 +23,10 @@ const blobGets = new Map<string, number>();
 
 async function layerTar(): Promise<Buffer> {
   const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((r) => pack.on('end', r));
   pack.entry({ name: 'hello.txt', mode: 0o644 }, 'hello from a faulty registry\n');
   pack.finalize();
-  await done;
+  const chunks: Buffer[] = [];
+  for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
   return Buffer.concat(chunks);
 }
 
@@ -51,7 +49,7 @@ beforeAll(async () => {
   const gz = gzipSync(raw);
   // corrupt: the blob served is not the one the manifest names (same size, one byte flipped).
   const corrupt = Buffer.from(gz);
-  corrupt[corrupt.length - 10] ^= 0xff;
+  corrupt[corrupt.length - 10] = corrupt[corrupt.length - 10]! ^ 0xff;
   manifests.set('corrupt', image(gz, sha256(raw)));
   blobs.set(`corrupt:${sha256(gz)}`, corrupt);
   // flaky: the first GET of the layer is cut off mid-body; the retry gets it whole.

@@ -17,7 +17,7 @@ export interface Result {
 /** A scratch state root and a way to run the real CLI bundle against it. */
 export function cliSandbox() {
   const dir = mkdtempSync(join(tmpdir(), 'drydock-cli-'));
-  const env = { ...process.env, DRYDOCK_ROOT: join(dir, 'root') };
+  const env: NodeJS.ProcessEnv & { DRYDOCK_ROOT: string } = { ...process.env, DRYDOCK_ROOT: join(dir, 'root') };
   return {
     dir,
     env,
