@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // npm run bench: Drydock and Docker side by side on the same work, one run.
 // Prints a table of median wall times and the ratio Drydock/Docker (< 1 is faster).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,11 +139,55 @@ record(
   '<= 1.0',
 );
 
-// 7. CLI start-up.
+// 7. Registries: push the Debian base to an empty distribution registry (a new one, on a new
+// port, for every run: neither side can skip or mount a blob), and a cold pull of a ~70 MB layer.
+let registry;
+function startRegistry() {
+  stopRegistry();
+  const dir = mkdtempSync(join(work, 'registry-'));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  writeFileSync(join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: 'ignore' });
+  for (let i = 0; i < 100 && spawnSync('curl', ['-sf', `http://127.0.0.1:${port}/v2/`]).status !== 0; i++) spawnSync('sleep', ['0.05']);
+  registry = { child, dir, host: `127.0.0.1:${port}` };
+  return registry.host;
+}
+function stopRegistry() {
+  if (!registry) return;
+  // Killed, not awaited: the event loop that would reap it is blocked in spawnSync; each run uses a new port.
+  registry.child.kill('SIGKILL');
+  rmSync(registry.dir, { recursive: true, force: true });
+  registry = undefined;
+}
+run(drydock, ['import', debian, 'bench/debian:1']);
+run('docker', ['import', debian, 'bench/debian:1']);
+let pushRef;
+record(
+  'push Debian base to an empty registry',
+  measure(() => { pushRef = `${startRegistry()}/bench/debian:1`; run(drydock, ['tag', 'bench/debian:1', pushRef]); }, () => run(drydock, ['push', pushRef])),
+  measure(() => { pushRef = `${startRegistry()}/bench/debian:1`; run('docker', ['tag', 'bench/debian:1', pushRef]); }, () => run('docker', ['push', pushRef])),
+  '<= 1.0',
+);
+// A ~70 MB layer of incompressible bytes, pushed once; each run pulls it into an empty store.
+const bigTar = join(work, 'big.tar');
+writeFileSync(bigTar, await tarBuffer([{ name: 'big.bin', content: randomBytes(70 << 20) }]));
+const bigRef = `${startRegistry()}/bench/big:1`;
+run('docker', ['import', bigTar, bigRef]);
+run('docker', ['push', bigRef]);
+const coldRoot = join(work, 'cold-root');
+record(
+  'cold pull of a 70 MB layer',
+  measure(() => rmSync(coldRoot, { recursive: true, force: true }), () => run(drydock, ['pull', bigRef], { env: { ...env, DRYDOCK_ROOT: coldRoot } })),
+  measure(() => dockerQuiet(['rmi', '-f', bigRef]), () => run('docker', ['pull', bigRef])),
+  '<= 1.0',
+);
+stopRegistry();
+
+// 8. CLI start-up.
 record('drydock --version', measure(() => {}, () => run(drydock, ['--version'])), measure(() => {}, () => run('docker', ['--version'])), '< 200 ms');
 
 // Clean up Docker's side.
-const ids = execFileSync('docker', ['images', '-q', '--filter', 'reference=bench/*'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+const ids = execFileSync('docker', ['images', '-q', '--filter', 'reference=bench/*', '--filter', 'reference=*/bench/*'], { encoding: 'utf8' }).split('\n').filter(Boolean);
 if (ids.length) dockerQuiet(['rmi', '-f', ...new Set(ids)]);
 rmSync(work, { recursive: true, force: true });
 

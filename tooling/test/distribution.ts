@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
@@ -29,7 +29,17 @@ export interface Distribution {
  * random port over a fresh directory, optionally behind htpasswd (bcrypt)
  * auth or token auth (a token service that signs with the key of `certFile`).
  */
-export async function startDistribution(opts: { users?: Record<string, string>; token?: { realm: string; service: string; issuer: string; certFile: string } } = {}): Promise<Distribution> {
+export async function startDistribution(
+  opts: {
+    users?: Record<string, string>;
+    token?: { realm: string; service: string; issuer: string; certFile: string };
+    /** The IPv4 address to listen on (default 127.0.0.1). */
+    address?: string;
+    /** Serve HTTPS with this certificate and key (PEM files). */
+    tls?: { certificate: string; key: string };
+  } = {},
+): Promise<Distribution> {
+  const address = opts.address ?? '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), 'drydock-distribution-'));
   const port = await freePort();
   const auth = opts.users
@@ -43,14 +53,16 @@ export async function startDistribution(opts: { users?: Record<string, string>; 
       : '';
   writeFileSync(
     join(dir, 'config.yml'),
-    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`,
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${address}:${port}\n` +
+      (opts.tls ? `  tls:\n    certificate: ${opts.tls.certificate}\n    key: ${opts.tls.key}\n` : '') +
+      auth,
   );
   const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  await waitForHttp(`http://127.0.0.1:${port}/v2/`, child, () => stderr);
+  await waitForPort(address, port, child, () => stderr);
   return {
-    host: `127.0.0.1:${port}`,
+    host: `${address}:${port}`,
     dir,
     async stop() {
       await stopChild(child);
@@ -59,17 +71,20 @@ export async function startDistribution(opts: { users?: Record<string, string>; 
   };
 }
 
-async function waitForHttp(url: string, child: ChildProcess, log: () => string): Promise<void> {
+async function waitForPort(address: string, port: number, child: ChildProcess, log: () => string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited ${child.exitCode}: ${log()}`);
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, address, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`docker-registry did not answer on ${url}: ${log()}`);
+  throw new Error(`docker-registry did not listen on ${address}:${port}: ${log()}`);
 }
 
 export async function stopChild(child: ChildProcess): Promise<void> {

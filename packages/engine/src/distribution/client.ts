@@ -206,6 +206,8 @@ async function backoff(attempt: number): Promise<void> {
   await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
 }
 
+const UNKNOWN_AUTHORITY = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT']);
+
 /** Go's net/http wording, as Docker prints it: `Get "URL": dial tcp: lookup HOST: no such host`. */
 export function networkError(method: string, url: string, err: unknown): DrydockError {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
@@ -218,7 +220,11 @@ export function networkError(method: string, url: string, err: unknown): Drydock
         ? `dial tcp ${host}: connect: connection refused`
         : code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT'
           ? `dial tcp ${host}: i/o timeout`
-          : (e?.cause?.message ?? e?.message ?? String(err));
+          : UNKNOWN_AUTHORITY.has(code ?? '')
+            ? 'x509: certificate signed by unknown authority'
+            : code === 'ERR_SSL_WRONG_VERSION_NUMBER'
+              ? 'http: server gave HTTP response to HTTPS client'
+              : (e?.cause?.message ?? e?.message ?? String(err));
   const verb = method.charAt(0) + method.slice(1).toLowerCase();
   return new DrydockError('unreachable', `${verb} "${url}": ${why}`, { cause: err });
 }
