@@ -61,11 +61,9 @@ export function defineLogout(cmd: Command): Command {
       const { distribution } = await import('@drydock/engine');
       const reg = await registryOptions();
       const key = distribution.loginServerKey(server);
-      if (!(await reg.store.erase(key))) {
-        out(`Not logged in to ${key}`);
-        return;
-      }
+      // Docker 20.10 says so whether or not credentials were stored.
       out(`Removing login credentials for ${key}`);
+      await reg.store.erase(key);
     });
 }
 

@@ -63,8 +63,9 @@ export class RegistryClient {
    * (anonymously when it needs no auth), throws `unauthorized` otherwise.
    */
   async ping(): Promise<void> {
-    const res = await this.request('GET', '/v2/', { expect: [200] });
+    const res = await this.request('GET', '/v2/', { expect: [200, 401] });
     await res.body.dump();
+    if (res.statusCode === 401) throw new DrydockError('unauthorized', `login attempt to ${this.url('/v2/')} failed with status: 401 Unauthorized`);
   }
 
   async request(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {

@@ -15,7 +15,10 @@ export async function verifyLogin(serverKey: string, creds: Credentials, opts: O
   try {
     await client.ping();
   } catch (err) {
-    if (isDrydockError(err, 'unauthorized')) throw new DrydockError('unauthorized', `login to ${serverKey} failed: ${err.message}`, { cause: err });
+    // Docker's words: the /v2/ status for Basic, the token service's answer for Bearer.
+    if (isDrydockError(err, 'unauthorized') && !err.message.startsWith('login attempt')) {
+      throw new DrydockError('unauthorized', `Get "${client.url('/v2/')}": ${err.message}`, { cause: err });
+    }
     throw err;
   } finally {
     await client.close();
