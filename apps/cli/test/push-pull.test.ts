@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,6 +161,50 @@ describe('image pull', () => {
       expect(expectCleanFailure(fresh.run(['pull', '--platform', 'linux/arm64', `${reg.host}/team/bb:1`]))).toMatch(/does not match the specified platform: wanted linux\/arm64, actual: linux\/amd64$/);
       expect(fresh.run(['images', '-q']).stdout).toBe(before);
       expect(fresh.run(['images', '--format', '{{.Tag}}', `${reg.host}/team/bb`]).stdout).not.toMatch(/armonly|^1$/m);
+    } finally {
+      fresh.cleanup();
+    }
+  });
+
+  it('pulls an OCI image with an uncompressed and a zstd layer (downloaded at once), runs it, and pushes it back gzip-compressed for Docker', async () => {
+    const base = readFileSync(busyboxTar);
+    const helloTar = execFileSync('sh', ['-c', `d=$(mktemp -d) && printf 'hello zstd\\n' > $d/hello.txt && tar --numeric-owner -C $d -cf - hello.txt && rm -rf $d`]);
+    const helloZst = execFileSync('zstd', ['-c', '-q'], { input: helloTar });
+    const config = Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['cat', '/hello.txt'] }, rootfs: { type: 'layers', diff_ids: [sha256(base), sha256(helloTar)] } }),
+    );
+    for (const blob of [base, helloZst, config]) await putBlob(reg.host, 'oci/zstd', blob);
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+        layers: [
+          { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(base), size: base.length },
+          { mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest: sha256(helloZst), size: helloZst.length },
+        ],
+      }),
+    );
+    await putManifest(reg.host, 'oci/zstd', '1', manifest, 'application/vnd.oci.image.manifest.v1+json');
+    const fresh = cliSandbox();
+    try {
+      const pull = await fresh.spawn(['pull', `${reg.host}/oci/zstd:1`]);
+      expect(pull.status, pull.stderr).toBe(0);
+      expect(pull.stdout.match(/: Pull complete$/gm)).toHaveLength(2);
+      expect(fresh.run(['inspect', '-f', '{{.Id}}', `${reg.host}/oci/zstd:1`]).stdout.trim()).toBe(sha256(config));
+      expect(fresh.run(['run', '--rm', '--network', 'none', `${reg.host}/oci/zstd:1`]).stdout).toBe('hello zstd\n');
+
+      const back = `${reg.host}/oci/back:1`;
+      expect(fresh.run(['tag', `${reg.host}/oci/zstd:1`, back]).status).toBe(0);
+      const push = fresh.run(['push', back]);
+      expect(push.status, push.stderr).toBe(0);
+      expect(push.stdout.match(/: Pushed$/gm)).toHaveLength(2);
+      const pushed = JSON.parse((await manifestOf(reg.host, 'oci/back', '1')).toString()) as { layers: { mediaType: string }[] };
+      expect(pushed.layers.map((l) => l.mediaType)).toEqual(Array(2).fill('application/vnd.docker.image.rootfs.diff.tar.gzip'));
+      must('docker', ['pull', '-q', back]);
+      dockerImages.push(back);
+      expect(must('docker', ['image', 'inspect', '-f', '{{.Id}}', back]).trim()).toBe(sha256(config));
+      expect(must('docker', ['run', '--rm', '--network', 'none', back])).toBe('hello zstd\n');
     } finally {
       fresh.cleanup();
     }
