@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDistribution, type Distribution } from '../../../tooling/test/distribution.js';
 import { startTokenService, type TokenService } from '../../../tooling/test/token-service.js';
-import { busyboxTar, cliSandbox, expectCleanFailure } from './helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { busyboxTar, cliSandbox, expectCleanFailure, repoRoot } from './helpers/cli.js';
 
 /**
  * login, logout and authenticated push/pull against distribution 2.8 with
@@ -82,6 +83,28 @@ describe('login with htpasswd (Basic)', () => {
     expect(expectCleanFailure(await run(['login', reg.host]))).toBe('Error: Cannot perform an interactive login from a non TTY device');
     // Docker Hub is the default server, under its v1 key.
     expect((await run(['logout'])).stdout).toBe('Removing login credentials for https://index.docker.io/v1/\n');
+  });
+
+  it('asks for the username and password on a terminal without echoing the password', async () => {
+    // `script` gives the CLI a pseudo-terminal; each answer is typed once its prompt shows.
+    const child = spawn('script', ['-qec', `${join(repoRoot, 'bin/drydock')} login ${reg.host}`, '/dev/null'], { env: box.env });
+    let output = '';
+    const answered = new Set<string>();
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      for (const [prompt, answer] of [['Username: ', 'ann'], ['Password: ', PASSWORD]] as const) {
+        if (output.includes(prompt) && !answered.has(prompt)) {
+          answered.add(prompt);
+          child.stdin.write(`${answer}\n`);
+        }
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, output).toBe(0);
+    expect(output).toContain('Login Succeeded');
+    expect(output).not.toContain(PASSWORD);
+    expect(config().auths?.[reg.host]?.auth).toBe(Buffer.from(`ann:${PASSWORD}`).toString('base64'));
+    expect((await run(['logout', reg.host])).status).toBe(0);
   });
 
   it('keeps credentials in a docker-credential helper (credsStore, credHelpers) and never in config.json', async () => {

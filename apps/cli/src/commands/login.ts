@@ -35,8 +35,10 @@ export function defineLogin(cmd: Command): Command {
       }
       if (username === undefined || password === undefined) {
         if (!process.stdin.isTTY) throw new CliExit('Error: Cannot perform an interactive login from a non TTY device', 1);
-        username ??= await prompt('Username: ', false);
-        password ??= await prompt('Password: ', true);
+        const questions = [...(username === undefined ? [{ text: 'Username: ', secret: false }] : []), { text: 'Password: ', secret: true }];
+        const answers = await promptAll(questions);
+        if (username === undefined) username = answers.shift()!.trim();
+        password = answers.shift()!;
       }
       if (!username) throw new CliExit('Error: Username is required', 1);
       if (!password) throw new CliExit('Error: Password is required', 1);
@@ -73,20 +75,39 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return text;
 }
 
-/** Reads one line from the terminal; `secret` turns echo off (the password is never shown). */
-async function prompt(question: string, secret: boolean): Promise<string> {
+/**
+ * Asks on the terminal, one readline for both questions (so type-ahead is not
+ * lost); answers to `secret` questions are not echoed.
+ */
+async function promptAll(questions: { text: string; secret: boolean }[]): Promise<string[]> {
   const { createInterface } = await import('node:readline');
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
-  if (secret) {
-    const write = (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput;
-    (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
-      if (s.startsWith(question)) write.call(rl, question);
-    };
-  }
+  const internals = rl as unknown as { _writeToOutput: (s: string) => void };
+  const write = internals._writeToOutput.bind(rl);
+  let muted = false;
+  internals._writeToOutput = (s: string) => {
+    if (!muted || /^(\r?\n)+$/.test(s)) write(s);
+  };
+  const typed: string[] = [];
+  let waiting: ((line: string) => void) | undefined;
+  rl.on('line', (line) => {
+    const w = waiting;
+    waiting = undefined;
+    if (w) w(line);
+    else typed.push(line);
+  });
   try {
-    return await new Promise<string>((resolve) => rl.question(question, resolve));
+    const answers: string[] = [];
+    for (const q of questions) {
+      rl.setPrompt(q.text);
+      rl.prompt();
+      muted = q.secret;
+      answers.push(typed.shift() ?? (await new Promise<string>((resolve) => (waiting = resolve))));
+      muted = false;
+      if (q.secret) write('\n');
+    }
+    return answers;
   } finally {
-    if (secret) process.stdout.write('\n');
     rl.close();
   }
 }
