@@ -109,6 +109,22 @@ describe('push and pull through the engine (distribution 2.8)', () => {
     expect(copy!.digest).toBe(pushed!.digest);
   });
 
+  it('reports bytes moved while pushing and pulling a large layer', async () => {
+    const rootfs = await tarOf([{ name: 'big.bin', content: randomBytes(9 << 20) }]);
+    await a.engine.importImage({ actor: 'test' }, streamOf(rootfs), { source: '-', ref: `${reg.host}/eng/big:1` });
+    const pushEvents: EngineEvent[] = [];
+    await a.engine.push({ actor: 'test', onEvent: (e) => pushEvents.push(e) }, `${reg.host}/eng/big:1`);
+    const pullEvents: EngineEvent[] = [];
+    await b.engine.pull({ actor: 'test', onEvent: (e) => pullEvents.push(e) }, `${reg.host}/eng/big:1`);
+    const bytes = (events: EngineEvent[], status: string) =>
+      events.flatMap((e) => (e.type === 'engine:registry:layer' && e.status === status && e.current !== undefined ? [e.current] : []));
+    expect(bytes(pushEvents, 'Pushing')).toEqual([4 << 20, 8 << 20].map((n) => expect.toSatisfy((v: number) => v >= n && v < n + (1 << 20))));
+    const downloaded = bytes(pullEvents, 'Downloading');
+    expect(downloaded[0]).toBe(0);
+    expect(downloaded.slice(1).length).toBeGreaterThanOrEqual(2);
+    expect(downloaded).toEqual([...downloaded].sort((x, y) => x - y));
+  });
+
   it('remembers the compressed digest: a second tag of the repository finds its blob by HEAD, nothing is uploaded', async () => {
     const rootfs = await sampleRootfs('reuse');
     await a.engine.importImage({ actor: 'test' }, streamOf(rootfs), { source: '-', ref: `${reg.host}/eng/reuse:1` });

@@ -32,7 +32,7 @@ export function defineImagePush(cmd: Command): Command {
     .option('-q, --quiet', 'Suppress verbose output')
     .action(async (name: string, opts: { allTags?: boolean; quiet?: boolean }) => {
       const { engine, ctx } = await openEngine();
-      const results = await engine.push({ ...ctx, onEvent: progressPrinter(opts.quiet ?? false) }, name, { ...(await registryOptions()), all: opts.allTags ?? false });
+      const results = await engine.push({ ...ctx, onEvent: progressPrinter(opts.quiet ?? false) }, name, { ...(await registryOptions()).options, all: opts.allTags ?? false });
       if (opts.quiet) for (const r of results) out(r.ref);
     });
 }
@@ -50,7 +50,7 @@ export function defineImagePull(cmd: Command): Command {
       const { distribution } = await import('@drydock/engine');
       const platform = opts.platform ? distribution.parsePlatform(opts.platform) : undefined;
       const results = await engine.pull({ ...ctx, onEvent: progressPrinter(opts.quiet ?? false) }, name, {
-        ...(await registryOptions()),
+        ...(await registryOptions()).options,
         all: opts.allTags ?? false,
         ...(platform ? { platform } : {}),
       });

@@ -28,7 +28,7 @@ export function defineLogin(cmd: Command): Command {
         const stored = await reg.store.get(key);
         if (stored) {
           out('Authenticating with existing credentials...');
-          await distribution.verifyLogin(key, stored, reg);
+          await distribution.verifyLogin(key, stored, reg.options);
           out('Login Succeeded');
           return;
         }
@@ -42,7 +42,7 @@ export function defineLogin(cmd: Command): Command {
       }
       if (!username) throw new CliExit('Error: Username is required', 1);
       if (!password) throw new CliExit('Error: Password is required', 1);
-      await distribution.verifyLogin(key, { username, password }, reg);
+      await distribution.verifyLogin(key, { username, password }, reg.options);
       const where = await reg.store.store(key, { username, password });
       if (where.kind === 'file') {
         err(`WARNING! Your password will be stored unencrypted in ${where.path}.`);

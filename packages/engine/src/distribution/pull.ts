@@ -16,6 +16,7 @@ import { RegistryClient, transientError, type RegistryOptions, type Response } f
 import type { DistributionDeps } from './deps.js';
 import { formatPlatform, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, parseManifest, selectPlatform, type Platform } from './manifest.js';
 import { mapLimit } from './pool.js';
+import { byteProgress } from './progress.js';
 import { registryHost } from './registry-host.js';
 
 export interface PullOptions extends RegistryOptions {
@@ -201,7 +202,8 @@ async function downloadLayer(
     try {
       const res = await client.request('GET', `/v2/${repository}/blobs/${desc.digest}`, { scopes, expect: [200] });
       emit(ctx, { type: 'engine:registry:layer', id, status: 'Downloading', current: 0, total: desc.size });
-      compressed = await deps.content.ingest(res.body, { expected: desc.digest as Digest, expectedSize: desc.size });
+      const progress = byteProgress((bytes) => emit(ctx, { type: 'engine:registry:layer', id, status: 'Downloading', current: bytes, total: desc.size }));
+      compressed = await deps.content.ingest(res.body, { expected: desc.digest as Digest, expectedSize: desc.size, transforms: [progress] });
       break;
     } catch (err) {
       if (isDrydockError(err, 'digest-mismatch')) throw new DrydockError('digest-mismatch', `filesystem layer verification failed for digest ${desc.digest}`, { cause: err });

@@ -1,4 +1,3 @@
-import { Transform } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { DigestingStream, sha256, shortId, type Digest } from '../digest.js';
 import { DrydockError } from '../errors.js';
@@ -11,6 +10,7 @@ import { repositoryScope } from './auth.js';
 import { RegistryClient, transientError, type RegistryOptions } from './client.js';
 import type { DistributionDeps } from './deps.js';
 import { mapLimit } from './pool.js';
+import { byteProgress } from './progress.js';
 import { registryHost } from './registry-host.js';
 import { BlobUploader } from './upload.js';
 
@@ -153,18 +153,7 @@ async function uploadCompressed(deps: DistributionDeps, ctx: OperationContext, u
   const id = shortId(layer.diffId);
   const source = deps.content.openRead(layer.diffId);
   const digester = new DigestingStream();
-  let read = 0;
-  let reported = 0;
-  const progress = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      read += chunk.length;
-      if (read - reported >= 4 << 20) {
-        reported = read;
-        emit(ctx, { type: 'engine:registry:layer', id, status: 'Pushing', current: read, total: layer.size });
-      }
-      cb(null, chunk);
-    },
-  });
+  const progress = byteProgress((bytes) => emit(ctx, { type: 'engine:registry:layer', id, status: 'Pushing', current: bytes, total: layer.size }));
   const gzip = createGzip({ level: 6, chunkSize: 1 << 20 });
   for (const s of [source, progress, gzip]) s.on('error', (err) => digester.destroy(err));
   source.pipe(progress).pipe(gzip).pipe(digester);
