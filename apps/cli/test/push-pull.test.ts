@@ -68,6 +68,21 @@ describe('image push', () => {
     expect(mounted.stdout).toContain(`2: digest: ${m![1]} size: ${m![2]}`);
   });
 
+  it('compresses a large layer in several gzip members that Docker and crane read whole', () => {
+    const dir = join(box.dir, 'big');
+    must('sh', ['-c', `mkdir -p ${dir}/rootfs && cp ${busyboxTar} ${dir}/rootfs.tar && head -c 10485760 /dev/urandom > ${dir}/rootfs/big.bin && tar --numeric-owner -C ${dir}/rootfs -rf ${dir}/rootfs.tar big.bin`]);
+    const expected = must('sha256sum', [join(dir, 'rootfs/big.bin')]).split(' ')[0];
+    const image = `${reg.host}/team/big:1`;
+    expect(box.run(['import', join(dir, 'rootfs.tar'), image]).status).toBe(0);
+    const r = box.run(['push', image]);
+    expect(r.status, r.stderr).toBe(0);
+    const crane = must('bash', [join(repoRoot, 'scripts/crane.sh')]).trim();
+    must(crane, ['validate', '--insecure', '--remote', image]);
+    must('docker', ['pull', '-q', image]);
+    dockerImages.push(image);
+    expect(must('docker', ['run', '--rm', '--network', 'none', image, 'sha256sum', '/big.bin']).split(' ')[0]).toBe(expected);
+  }, 300_000);
+
   it('push -a pushes every tag of the repository; a tag that does not exist is one line', async () => {
     expect(box.run(['tag', `${reg.host}/team/bb:1`, `${reg.host}/team/all:a`]).status).toBe(0);
     expect(box.run(['tag', `${reg.host}/team/bb:1`, `${reg.host}/team/all:b`]).status).toBe(0);

@@ -1,4 +1,3 @@
-import { createGzip } from 'node:zlib';
 import { DigestingStream, sha256, shortId, type Digest } from '../digest.js';
 import { DrydockError } from '../errors.js';
 import { emit, type OperationContext } from '../events.js';
@@ -9,6 +8,7 @@ import type { LayerRecord } from '../store/image-store.js';
 import { repositoryScope } from './auth.js';
 import { RegistryClient, transientError, type RegistryOptions } from './client.js';
 import type { DistributionDeps } from './deps.js';
+import { parallelGzip } from '../layers/parallel-gzip.js';
 import { mapLimit } from './pool.js';
 import { byteProgress } from './progress.js';
 import { registryHost } from './registry-host.js';
@@ -148,13 +148,16 @@ async function pushLayer(
   }
 }
 
-/** Streams the stored layer through gzip to the registry, digesting the compressed bytes on the way. */
+/**
+ * Streams the stored layer through gzip (in 4 MiB members compressed on
+ * several cores, reproducibly) to the registry, digesting the compressed bytes on the way.
+ */
 async function uploadCompressed(deps: DistributionDeps, ctx: OperationContext, uploader: BlobUploader, layer: LayerRecord, opts: PushOptions): Promise<{ digest: Digest; size: number }> {
   const id = shortId(layer.diffId);
   const source = deps.content.openRead(layer.diffId);
   const digester = new DigestingStream();
   const progress = byteProgress((bytes) => emit(ctx, { type: 'engine:registry:layer', id, status: 'Pushing', current: bytes, total: layer.size }));
-  const gzip = createGzip({ level: 6, chunkSize: 1 << 20 });
+  const gzip = parallelGzip();
   for (const s of [source, progress, gzip]) s.on('error', (err) => digester.destroy(err));
   source.pipe(progress).pipe(gzip).pipe(digester);
   let digest: Digest | undefined;
