@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../tooling/test/distribution.js';
-import { cliSandbox, expectCleanFailure } from './helpers/cli.js';
+import { freePort, startDistribution } from '../../../tooling/test/distribution.js';
+import { busyboxTar, cliSandbox, expectCleanFailure } from './helpers/cli.js';
 
 /**
  * Registries that misbehave, served by a small HTTP server of our own (no
  * real registry serves a corrupt blob on purpose): each failure is one line,
- * a non-zero exit, nothing tagged and nothing left staged.
+ * a non-zero exit, nothing tagged and nothing left staged. Transient faults
+ * (a download cut off, an upload connection dropped) are retried.
  */
 const sha256 = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const box = cliSandbox();
@@ -130,5 +131,49 @@ describe('pull from a misbehaving registry', () => {
       'Error: Get "https://nohost.invalid/v2/x/img/manifests/1": dial tcp: lookup nohost.invalid: no such host',
     );
     await expectUntouched();
+  });
+});
+
+describe('push through a connection that drops', () => {
+  it('starts the layer upload again, compressing again, and the image arrives whole', async () => {
+    const reg = await startDistribution();
+    let patches = 0;
+    // A forwarding proxy in front of distribution that cuts the first upload PATCH off.
+    const proxy = createServer((req, res) => {
+      if (req.method === 'PATCH' && patches++ === 0) {
+        req.socket.destroy();
+        return;
+      }
+      const [host, port] = reg.host.split(':');
+      const upstream = request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (up) => {
+        const headers = { ...up.headers };
+        if (typeof headers.location === 'string') headers.location = headers.location.replace(reg.host, proxyHost);
+        res.writeHead(up.statusCode ?? 502, headers);
+        up.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyHost = `127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    try {
+      expect((await box.spawn(['import', busyboxTar, `${proxyHost}/drop/bb:1`])).status).toBe(0);
+      const r = await box.spawn(['push', `${proxyHost}/drop/bb:1`]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^[0-9a-f]{12}: Retrying\n[0-9a-f]{12}: Pushed$/m);
+      expect(patches).toBe(2);
+      const fresh = cliSandbox();
+      try {
+        const pull = await fresh.spawn(['pull', `${reg.host}/drop/bb:1`]);
+        expect(pull.status, pull.stderr).toBe(0);
+        expect((await fresh.spawn(['run', '--rm', '--network', 'none', `${reg.host}/drop/bb:1`, 'echo', 'whole'])).stdout).toBe('whole\n');
+      } finally {
+        fresh.cleanup();
+      }
+      expect((await box.spawn(['rmi', `${proxyHost}/drop/bb:1`])).status).toBe(0);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+      await reg.stop();
+    }
   });
 });

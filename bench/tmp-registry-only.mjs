@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// npm run bench: Drydock and Docker side by side on the same work, one run.
+// Prints a table of median wall times and the ratio Drydock/Docker (< 1 is faster).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tar from 'tar-stream';
+
+const repo = new URL('..', import.meta.url).pathname;
+const drydock = join(repo, 'bin/drydock');
+const fixtures = process.env.DRYDOCK_FIXTURES ?? '/var/cache/drydock-test';
+const debian = join(fixtures, 'debian-rootfs.tar');
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const work = mkdtempSync(join(tmpdir(), 'drydock-bench-'));
+const env = { ...process.env, DRYDOCK_ROOT: join(work, 'root') };
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26, ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+}
+function time(fn) {
+  const t = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+/** Runs setup (untimed) then fn (timed) `runs` times; returns the median ms. */
+function measure(setup, fn) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    setup();
+    times.push(time(fn));
+  }
+  return median(times);
+}
+const results = [];
+function record(name, ours, docker, target) {
+  results.push({ name, drydock: ours, docker, ratio: docker ? ours / docker : undefined, target });
+}
+const dockerQuiet = (args) => spawnSync('docker', args, { stdio: 'ignore' });
+
+// Warm the bundle and the page cache so neither side pays for the first read.
+run(drydock, ['--version']);
+execFileSync('cat', [debian], { stdio: ['ignore', 'ignore', 'ignore'] });
+
+// 7. Registries: push the Debian base to an empty distribution registry (a new one, on a new
+// port, for every run: neither side can skip or mount a blob), and a cold pull of a ~70 MB layer.
+let registry;
+function startRegistry() {
+  stopRegistry();
+  const dir = mkdtempSync(join(work, 'registry-'));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  writeFileSync(join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+  const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: 'ignore' });
+  for (let i = 0; i < 100 && spawnSync('curl', ['-sf', `http://127.0.0.1:${port}/v2/`]).status !== 0; i++) spawnSync('sleep', ['0.05']);
+  registry = { child, dir, host: `127.0.0.1:${port}` };
+  return registry.host;
+}
+function stopRegistry() {
+  if (!registry) return;
+  // Killed, not awaited: the event loop that would reap it is blocked in spawnSync; each run uses a new port.
+  registry.child.kill('SIGKILL');
+  rmSync(registry.dir, { recursive: true, force: true });
+  registry = undefined;
+}
+run(drydock, ['import', debian, 'bench/debian:1']);
+run('docker', ['import', debian, 'bench/debian:1']);
+let pushRef;
+record(
+  'push Debian base to an empty registry',
+  measure(() => { pushRef = `${startRegistry()}/bench/debian:1`; run(drydock, ['tag', 'bench/debian:1', pushRef]); }, () => run(drydock, ['push', pushRef])),
+  measure(() => { pushRef = `${startRegistry()}/bench/debian:1`; run('docker', ['tag', 'bench/debian:1', pushRef]); }, () => run('docker', ['push', pushRef])),
+  '<= 1.0',
+);
+// A ~70 MB layer of incompressible bytes, pushed once; each run pulls it into an empty store.
+const bigTar = join(work, 'big.tar');
+writeFileSync(bigTar, await tarBuffer([{ name: 'big.bin', content: randomBytes(70 << 20) }]));
+const bigRef = `${startRegistry()}/bench/big:1`;
+run('docker', ['import', bigTar, bigRef]);
+run('docker', ['push', bigRef]);
+const coldRoot = join(work, 'cold-root');
+record(
+  'cold pull of a 70 MB layer',
+  measure(() => rmSync(coldRoot, { recursive: true, force: true }), () => run(drydock, ['pull', bigRef], { env: { ...env, DRYDOCK_ROOT: coldRoot } })),
+  measure(() => dockerQuiet(['rmi', '-f', bigRef]), () => run('docker', ['pull', bigRef])),
+  '<= 1.0',
+);
+stopRegistry();
+
+// Clean up Docker's side.
+const ids = execFileSync('docker', ['images', '-q', '--filter', 'reference=bench/*', '--filter', 'reference=*/bench/*'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+if (ids.length) dockerQuiet(['rmi', '-f', ...new Set(ids)]);
+rmSync(work, { recursive: true, force: true });
+
+const pad = (s, n) => String(s).padEnd(n);
+console.log(`\n${pad('benchmark', 44)}${pad('drydock', 12)}${pad('docker', 12)}${pad('ratio', 8)}target`);
+for (const r of results) {
+  console.log(`${pad(r.name, 44)}${pad(`${r.drydock.toFixed(0)} ms`, 12)}${pad(r.docker ? `${r.docker.toFixed(0)} ms` : '-', 12)}${pad(r.ratio ? r.ratio.toFixed(2) : '-', 8)}${r.target}`);
+}
+
+async function writeManyImages(path, n) {
+  const layer = await tarBuffer([{ name: 'hello.txt', content: 'hello\n' }]);
+  const diffId = `sha256:${createHash('sha256').update(layer).digest('hex')}`;
+  const entries = [{ name: 'layer.tar', content: layer }];
+  const manifest = [];
+  for (let i = 0; i < n; i++) {
+    const created = new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString();
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', created, config: { Labels: { i: String(i) } }, history: [{ created, comment: `image ${i}` }], rootfs: { type: 'layers', diff_ids: [diffId] } }));
+    const hex = createHash('sha256').update(config).digest('hex');
+    entries.push({ name: `${hex}.json`, content: config });
+    manifest.push({ Config: `${hex}.json`, RepoTags: [`bench/many${i % 50}:v${i}`], Layers: ['layer.tar'] });
+  }
+  entries.push({ name: 'manifest.json', content: Buffer.from(JSON.stringify(manifest)) });
+  writeFileSync(path, await tarBuffer(entries));
+}
+
+async function tarBuffer(entries) {
+  const pack = tar.pack();
+  const chunks = [];
+  pack.on('data', (c) => chunks.push(c));
+  const done = new Promise((r) => pack.on('end', r));
+  for (const e of entries) pack.entry({ name: e.name, mode: 0o644 }, Buffer.from(e.content));
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
