@@ -41,7 +41,6 @@ export async function startDistribution(
 ): Promise<Distribution> {
   const address = opts.address ?? '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), 'drydock-distribution-'));
-  const port = await freePort();
   const auth = opts.users
     ? (() => {
         const file = join(dir, 'htpasswd');
@@ -51,24 +50,35 @@ export async function startDistribution(
     : opts.token
       ? `auth:\n  token:\n    realm: ${opts.token.realm}\n    service: ${opts.token.service}\n    issuer: ${opts.token.issuer}\n    rootcertbundle: ${opts.token.certFile}\n`
       : '';
-  writeFileSync(
-    join(dir, 'config.yml'),
-    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${address}:${port}\n` +
-      (opts.tls ? `  tls:\n    certificate: ${opts.tls.certificate}\n    key: ${opts.tls.key}\n` : '') +
-      auth,
-  );
-  const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  await waitForPort(address, port, child, () => stderr);
-  return {
-    host: `${address}:${port}`,
-    dir,
-    async stop() {
+  // The port is free when picked; another process may take it before the registry binds: pick again then.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    writeFileSync(
+      join(dir, 'config.yml'),
+      `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${address}:${port}\n` +
+        (opts.tls ? `  tls:\n    certificate: ${opts.tls.certificate}\n    key: ${opts.tls.key}\n` : '') +
+        auth,
+    );
+    const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      await waitForPort(address, port, child, () => stderr);
+    } catch (err) {
       await stopChild(child);
+      if (attempt < 3 && /address already in use/.test(stderr)) continue;
       rmSync(dir, { recursive: true, force: true });
-    },
-  };
+      throw err;
+    }
+    return {
+      host: `${address}:${port}`,
+      dir,
+      async stop() {
+        await stopChild(child);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
 }
 
 async function waitForPort(address: string, port: number, child: ChildProcess, log: () => string): Promise<void> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { join } from 'node:path';
@@ -22,9 +22,10 @@ const blobs = new Map<string, Buffer>();
 const manifests = new Map<string, Buffer>();
 const blobGets = new Map<string, number>();
 
-async function layerTar(): Promise<Buffer> {
+async function layerTar(extra?: Buffer): Promise<Buffer> {
   const pack = tar.pack();
   pack.entry({ name: 'hello.txt', mode: 0o644 }, 'hello from a faulty registry\n');
+  if (extra) pack.entry({ name: 'noise.bin', mode: 0o644 }, extra);
   pack.finalize();
   const chunks: Buffer[] = [];
   for await (const c of pack as AsyncIterable<Buffer>) chunks.push(c);
@@ -53,6 +54,13 @@ beforeAll(async () => {
   corrupt[corrupt.length - 10] = corrupt[corrupt.length - 10]! ^ 0xff;
   manifests.set('corrupt', image(gz, sha256(raw)));
   blobs.set(`corrupt:${sha256(gz)}`, corrupt);
+  // early: a 2 MB blob broken near its start, so decompression fails long before the download ends.
+  const bigRaw = await layerTar(randomBytes(2 << 20));
+  const bigGz = gzipSync(bigRaw);
+  const early = Buffer.from(bigGz);
+  early[1000] = early[1000]! ^ 0xff;
+  manifests.set('early', image(bigGz, sha256(bigRaw)));
+  blobs.set(`early:${sha256(bigGz)}`, early);
   // flaky: the first GET of the layer is cut off mid-body; the retry gets it whole.
   manifests.set('flaky', image(gz, sha256(raw)));
   blobs.set(sha256(gz), gz);
@@ -102,6 +110,7 @@ async function expectUntouched(): Promise<void> {
 describe('pull from a misbehaving registry', () => {
   it.each([
     ['corrupt', /^Error: filesystem layer verification failed for digest sha256:[0-9a-f]{64}$/],
+    ['early', /^Error: filesystem layer verification failed for digest sha256:[0-9a-f]{64}$/],
     ['diffid', /^Error: layer sha256:[0-9a-f]{64} unpacks to sha256:[0-9a-f]{64}, the image config expects sha256:[0-9a-f]{64}$/],
     ['malformed', /^Error: malformed manifest: 127\.0\.0\.1:\d+\/malformed\/img:1: config: bad digest "nope"$/],
     ['huge', /^Error: manifest for 127\.0\.0\.1:\d+\/huge\/img:1 is larger than 4194304 bytes$/],

@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { isDigest, sha256, shortId, type Digest } from '../digest.js';
+import { algorithmOf, DigestingStream, isDigest, sha256, shortId, type Digest } from '../digest.js';
 import { DrydockError, isDrydockError } from '../errors.js';
 import { emit, type OperationContext } from '../events.js';
 import { parseConfig } from '../image/config.js';
@@ -183,9 +182,12 @@ async function fetchConfig(deps: DistributionDeps, client: RegistryClient, repos
 }
 
 /**
- * Downloads a layer blob to a private file, verified against the manifest's
- * digest and size (Docker's `Verifying Checksum`), then decompresses it into
- * the store, verified against the config's diff ID. Network failures retry.
+ * Downloads a layer and stores it by diff ID in one pass: the response is
+ * digested as it streams into the decompressor and the store, and nothing is
+ * published before both digests check out — the blob's against the manifest
+ * (read to the end even when decompression fails first, so a corrupt blob is
+ * reported as such) and the tar's against the config's diff ID.
+ * A download cut off by the network starts again.
  */
 async function downloadLayer(
   deps: DistributionDeps,
@@ -197,36 +199,69 @@ async function downloadLayer(
   scopes: string[],
 ): Promise<LayerInput> {
   const id = shortId(desc.digest);
-  let compressed: StagedBlob;
   for (let attempt = 1; ; attempt++) {
     try {
-      const res = await client.request('GET', `/v2/${repository}/blobs/${desc.digest}`, { scopes, expect: [200] });
-      emit(ctx, { type: 'engine:registry:layer', id, status: 'Downloading', current: 0, total: desc.size });
-      const progress = byteProgress((bytes) => emit(ctx, { type: 'engine:registry:layer', id, status: 'Downloading', current: bytes, total: desc.size }));
-      compressed = await deps.content.ingest(res.body, { expected: desc.digest as Digest, expectedSize: desc.size, transforms: [progress] });
-      break;
+      return await downloadOnce(deps, ctx, client, repository, desc, diffId, scopes);
     } catch (err) {
-      if (isDrydockError(err, 'digest-mismatch')) throw new DrydockError('digest-mismatch', `filesystem layer verification failed for digest ${desc.digest}`, { cause: err });
-      if (attempt >= 3 || !transientError(err)) throw err;
+      if (attempt >= 3 || isDrydockError(err, 'digest-mismatch') || !transientError(err)) throw err;
       emit(ctx, { type: 'engine:registry:layer', id, status: 'Retrying' });
     }
   }
-  emit(ctx, { type: 'engine:registry:layer', id, status: 'Verifying Checksum' });
-  emit(ctx, { type: 'engine:registry:layer', id, status: 'Download complete' });
-  try {
-    emit(ctx, { type: 'engine:registry:layer', id, status: 'Extracting', current: 0, total: desc.size });
-    const { stream } = await decompress(createReadStream(compressed.path, { highWaterMark: 1 << 20 }));
-    const inspector = new TarInspector();
-    const blob = await deps.content.ingest(stream, { transforms: [inspector] });
-    if (blob.digest !== diffId) {
-      deps.content.discard(blob);
-      throw new DrydockError('digest-mismatch', `layer ${desc.digest} unpacks to ${blob.digest}, the image config expects ${diffId}`);
+}
+
+async function downloadOnce(
+  deps: DistributionDeps,
+  ctx: OperationContext,
+  client: RegistryClient,
+  repository: string,
+  desc: Descriptor,
+  diffId: Digest,
+  scopes: string[],
+): Promise<LayerInput> {
+  const id = shortId(desc.digest);
+  const res = await client.request('GET', `/v2/${repository}/blobs/${desc.digest}`, { scopes, expect: [200] });
+  emit(ctx, { type: 'engine:registry:layer', id, status: 'Downloading', current: 0, total: desc.size });
+  const progress = byteProgress((bytes) => emit(ctx, { type: 'engine:registry:layer', id, status: 'Downloading', current: bytes, total: desc.size }));
+  const verifier = new DigestingStream(algorithmOf(desc.digest as Digest));
+  res.body.on('error', (err) => progress.destroy(err));
+  progress.on('error', (err) => verifier.destroy(err));
+  res.body.pipe(progress).pipe(verifier);
+  const blobVerified = async () => {
+    if (!verifier.readableEnded) {
+      verifier.resume();
+      await new Promise<void>((resolve, reject) => {
+        verifier.once('end', resolve);
+        verifier.once('error', reject);
+      });
     }
-    emit(ctx, { type: 'engine:registry:layer', id, status: 'Pull complete' });
-    return { diffId, size: blob.size, unpackedSize: inspector.summary.unpackedSize, staged: blob };
-  } finally {
-    deps.content.discard(compressed);
+    if (verifier.digest() !== desc.digest || verifier.bytes !== desc.size) {
+      throw new DrydockError('digest-mismatch', `filesystem layer verification failed for digest ${desc.digest}`);
+    }
+    emit(ctx, { type: 'engine:registry:layer', id, status: 'Verifying Checksum' });
+    emit(ctx, { type: 'engine:registry:layer', id, status: 'Download complete' });
+  };
+  let blob: StagedBlob;
+  const inspector = new TarInspector();
+  try {
+    const { stream } = await decompress(verifier);
+    blob = await deps.content.ingest(stream, { transforms: [inspector] });
+  } catch (err) {
+    // A network failure is what it is; anything else may be the blob's fault: read the rest and check.
+    if (!transientError(err) && (verifier.readableEnded || !verifier.destroyed)) await blobVerified();
+    throw err;
   }
+  try {
+    await blobVerified();
+  } catch (err) {
+    deps.content.discard(blob);
+    throw err;
+  }
+  if (blob.digest !== diffId) {
+    deps.content.discard(blob);
+    throw new DrydockError('digest-mismatch', `layer ${desc.digest} unpacks to ${blob.digest}, the image config expects ${diffId}`);
+  }
+  emit(ctx, { type: 'engine:registry:layer', id, status: 'Pull complete' });
+  return { diffId, size: blob.size, unpackedSize: inspector.summary.unpackedSize, staged: blob };
 }
 
 async function readStaged(blob: StagedBlob): Promise<Buffer> {
