@@ -42,10 +42,10 @@ const MAX_CONFIG_BYTES = 8 << 20;
 /**
  * `docker pull`: negotiates a Docker schema 2 or OCI manifest (through a
  * manifest list or index for the wanted platform), downloads the layers the
- * store lacks in parallel — each to a private file verified against its
- * digest and size, then decompressed (gzip, zstd or none) into the store by
- * diff ID — and registers the image in one transaction with its tag and its
- * RepoDigest. A failure anywhere stores and tags nothing.
+ * store lacks in parallel — each streamed through its digest check and the
+ * decompressor (gzip, zstd or none) into the store by diff ID — and registers
+ * the image in one transaction with its tag and its RepoDigest. A failure
+ * anywhere stores and tags nothing.
  */
 export async function pullImage(deps: DistributionDeps, ctx: OperationContext, refText: string, opts: PullOptions = {}): Promise<PullResult[]> {
   const named = parseNormalizedNamed(refText);
