@@ -24,3 +24,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
   }
   return { root, actor: `os:${user}`, debug: env.DRYDOCK_DEBUG === '1' };
 }
+
+/** One environment variable, for flags that name one (`--build-arg NAME`, `-e NAME`, `--secret env=NAME`). */
+export function envVar(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[name];
+}

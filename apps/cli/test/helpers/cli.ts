@@ -25,21 +25,26 @@ export function cliSandbox() {
       const r = spawnSync(join(repoRoot, 'bin/drydock'), args, { env, input: opts.input, maxBuffer: 1 << 28 });
       return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), status: r.status ?? -1 };
     },
-    /** Runs the CLI asynchronously (for concurrency tests). */
+    /** Runs the CLI asynchronously (concurrency tests, and long runs that must not block the test worker). */
     spawn(args: string[]): Promise<Result> {
-      return new Promise((done) => {
-        const child = spawn(join(repoRoot, 'bin/drydock'), args, { env });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d));
-        child.stderr.on('data', (d: Buffer) => (stderr += d));
-        child.on('close', (status) => done({ stdout, stderr, status: status ?? -1 }));
-      });
+      return spawnAsync(join(repoRoot, 'bin/drydock'), args, env);
     },
     cleanup() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A command run without blocking the event loop (vitest's worker must keep answering during long builds). */
+export function spawnAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Result> {
+  return new Promise((done) => {
+    const child = spawn(cmd, args, { env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('close', (status) => done({ stdout, stderr, status: status ?? -1 }));
+  });
 }
 
 export function sh(cmd: string, args: string[], input?: string | Buffer): Result {

@@ -20,12 +20,13 @@ export interface NewLayer {
  * them, `change` edits the mounted root, and the upper dir becomes the new
  * layer. The snapshot is removed whatever happens. As with BuildKit, the
  * mount points the runtime creates (/dev, /proc, /sys) stay in the layer; the
- * /etc files it bind-mounts do not.
+ * /etc files it bind-mounts do not, nor the paths `change` returns to exclude.
  */
 export async function withLayerStep(
   deps: { snapshotter: Snapshotter; content: ContentStore; open: (diffId: Digest) => NodeJS.ReadableStream & import('node:stream').Readable },
   parentLayers: readonly LayerRecord[],
-  change: (root: string, key: string) => Promise<void>,
+  change: (root: string, key: string) => Promise<void | { exclude?: string[] }>,
+  opts: { clampMtime?: number } = {},
 ): Promise<NewLayer> {
   const { snapshotter } = deps;
   await snapshotter.prepareLayers(parentLayers.map((l) => ({ diffId: l.diffId, chainId: l.chainId, open: () => deps.open(l.diffId) })));
@@ -33,13 +34,14 @@ export async function withLayerStep(
   const plan = await snapshotter.prepare(key, parentLayers.at(-1)?.chainId ?? null);
   try {
     snapshotter.mount(plan);
+    let exclude: string[] = [];
     try {
-      await change(plan.target, key);
+      exclude = (await change(plan.target, key))?.exclude ?? [];
     } finally {
       snapshotter.unmount(plan.target, { lazy: true });
     }
     const inspector = new TarInspector('build layer', { allowEmpty: true });
-    const staged = await deps.content.ingest(snapshotter.layerTar(key, { excludePaths: ETC_FILES }), { transforms: [inspector] });
+    const staged = await deps.content.ingest(snapshotter.layerTar(key, { excludePaths: [...ETC_FILES, ...exclude], ...opts }), { transforms: [inspector] });
     return { diffId: staged.digest, size: staged.size, unpackedSize: inspector.summary.unpackedSize, staged };
   } finally {
     snapshotter.remove(key);
