@@ -143,6 +143,16 @@ describe('build', () => {
     }
   });
 
+  it('builds FROM --platform for this host or scratch, and refuses a base of another platform', () => {
+    const host = JSON.parse(box.run(['inspect', 'base:1']).stdout)[0].Architecture as string;
+    expect(box.run(['build', '-q', '-t', 'plat-host:1', context('FROM --platform=$BUILDPLATFORM base:1\nRUN true\n')]).status).toBe(0);
+    expect(box.run(['build', '-q', '-t', 'plat-arm:1', context('FROM base:1 AS src\nFROM --platform=linux/arm64 scratch\nCOPY --from=src /etc/passwd /\n')]).status).toBe(0);
+    expect(JSON.parse(box.run(['inspect', 'plat-arm:1']).stdout)[0].Architecture).toBe('arm64');
+    const other = host === 'arm64' ? 'linux/amd64' : 'linux/arm64';
+    expect(buildFailure(box.run(['build', context(`FROM --platform=${other} base:1\n`)]))).toBe(`ERROR: failed to solve: image base:1 is linux/${host}, not the requested ${other}`);
+    expect(buildFailure(box.run(['build', context('FROM --platform=linux/arm64/v8/x base:1\n')]))).toMatch(/invalid platform "linux\/arm64\/v8\/x"/);
+  });
+
   it('draws the tty progress screen with every step, CACHED rows and the export', () => {
     const dir = context('FROM base:1\nRUN echo tty-screen > /t\n');
     box.run(['build', '-q', dir]);

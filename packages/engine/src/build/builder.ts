@@ -5,6 +5,7 @@ import { DrydockError, isDrydockError } from '../errors.js';
 import { emit, type OperationContext } from '../events.js';
 import { applyInstruction } from '../image/changes.js';
 import { serializeConfig, type ContainerConfig, type ImageConfig } from '../image/config.js';
+import { formatPlatform, parsePlatform, platformMatches, type Platform } from '../image/platform.js';
 import { refInput } from '../image/ref-input.js';
 import { parseTagTarget, resolveImage } from '../image/resolve.js';
 import { parseDockerfile } from '../dockerfile/parser/index.js';
@@ -316,11 +317,11 @@ function adopt(deps: BuildDeps, state: StageState, id: Digest): void {
 /** FROM: `scratch`, an earlier stage, or an image in the store. */
 function fromStage(deps: BuildDeps, results: Map<number, StageState>, plan: ReturnType<typeof planStages>, stage: Stage, base: string, globals: Record<string, string>): StageState {
   const args: Record<string, string> = {};
-  void globals;
+  const platform = stagePlatform(stage, globals);
   if (base === 'scratch') {
-    const { os, architecture } = hostPlatform();
+    const { os, architecture, variant } = platform ?? hostPlatform();
     // BuildKit's scratch config: the default PATH and `/` as working directory.
-    return { imageId: null, config: { architecture, os, config: { ...emptyConfig(), WorkingDir: '/' }, rootfs: { type: 'layers', diff_ids: [] }, history: [] }, layers: [], args };
+    return { imageId: null, config: { architecture, os, ...(variant ? { variant } : {}), config: { ...emptyConfig(), WorkingDir: '/' }, rootfs: { type: 'layers', diff_ids: [] }, history: [] }, layers: [], args };
   }
   const earlier = findStage(plan, base);
   if (earlier && earlier.index < stage.index) {
@@ -329,10 +330,22 @@ function fromStage(deps: BuildDeps, results: Map<number, StageState>, plan: Retu
   }
   const { id } = resolveImage(deps.images, base);
   const config = deps.images.config(id);
+  if (platform && !platformMatches(platform, { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) })) {
+    // Nothing here pulls another platform's variant or emulates it: say so rather than build the wrong thing.
+    throw new DrydockError('unsupported', `image ${base} is ${formatPlatform({ os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) })}, not the requested ${formatPlatform(platform)}`);
+  }
   // BuildKit gives every stage a PATH when its base image has none.
   const env = config.config?.Env ?? [];
   if (!env.some((e) => e.startsWith('PATH='))) config.config = { ...(config.config ?? emptyConfig()), Env: [DEFAULT_PATH, ...env] };
   return { imageId: id, config, layers: deps.images.layers(id), args };
+}
+
+/** `FROM --platform=…`, expanded with the global and automatic ARGs (`$BUILDPLATFORM`). */
+function stagePlatform(stage: Stage, globals: Record<string, string>): Platform | undefined {
+  const flag = stage.from.flags.find((f) => f.startsWith('--platform='));
+  if (flag === undefined) return undefined;
+  const value = expand(flag.slice('--platform='.length), { ...predefinedArgs(), ...globals });
+  return value === '' ? undefined : parsePlatform(value);
 }
 
 /** COPY --from: a stage built earlier in this build, or an image in the store, mounted read-only for the copy. */
