@@ -199,6 +199,11 @@ function walkUpper(upper: string, lower: LowerStack, opaqueDirs: Set<string>, ex
   recurse('', true);
 }
 
+/** The directories of an overlay upper dir marked opaque, relative to it. */
+export function opaqueDirsOf(upper: string): string[] {
+  return [...opaqueIn(readXattrTree(upper, `^${OPAQUE_XATTR.replace(/\./g, '\\.')}$`))];
+}
+
 function opaqueIn(xattrs: Map<string, Xattrs>): Set<string> {
   const out = new Set<string>();
   for (const [rel, attrs] of xattrs) if (attrs.get(OPAQUE_XATTR)?.toString('latin1') === 'y') out.add(rel);
