@@ -301,13 +301,7 @@ export class Snapshotter {
       for (const path of exclude) rmSync(join(plan.upper, path), { recursive: true, force: true });
       const meta: LayerMeta = { ...layer, opaque: opaqueDirsOf(plan.upper) };
       renameSync(plan.upper, join(tmp, 'fs'));
-      writeJson(join(tmp, 'layer.json'), meta);
-      try {
-        renameSync(tmp, join(this.dir, 'layers', hexOf(layer.chainId)));
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw ioError(`cannot commit layer ${layer.chainId}`, err);
-      }
+      this.publishLayer(tmp, meta);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
       this.remove(key);
@@ -338,18 +332,22 @@ export class Snapshotter {
     try {
       const verify = this.opts.verify ?? true;
       const result = await unpackLayer(layer.open(), join(tmp, 'fs'), { whiteouts: 'overlay', ...(verify ? { expectedDiffId: layer.diffId } : {}) });
-      const meta: LayerMeta = { chainId: layer.chainId, diffId: layer.diffId, parent, opaque: result.opaqueDirs };
-      writeJson(join(tmp, 'layer.json'), meta);
-      try {
-        renameSync(tmp, join(this.dir, 'layers', hexOf(layer.chainId)));
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw ioError(`cannot commit layer ${layer.chainId}`, err);
-        rmSync(tmp, { recursive: true, force: true }); // another process committed it first
-      }
+      this.publishLayer(tmp, { chainId: layer.chainId, diffId: layer.diffId, parent, opaque: result.opaqueDirs });
     } catch (err) {
       rmSync(tmp, { recursive: true, force: true });
       throw err;
+    }
+  }
+
+  /** Renames a finished layer dir (`tmp/fs`) into place with its metadata; if another process was first, `tmp` is dropped. */
+  private publishLayer(tmp: string, meta: LayerMeta): void {
+    writeJson(join(tmp, 'layer.json'), meta);
+    try {
+      renameSync(tmp, join(this.dir, 'layers', hexOf(meta.chainId)));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw ioError(`cannot commit layer ${meta.chainId}`, err);
+      rmSync(tmp, { recursive: true, force: true });
     }
   }
 
