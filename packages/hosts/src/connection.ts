@@ -106,13 +106,18 @@ export class SshSession {
   }
 }
 
+/** Throws when the credentials cannot work, before any connection. */
+export function checkCredentials(ssh: SshCredentials): void {
+  if (!ssh.host || !ssh.username) throw new HostError('invalid-argument', 'an SSH host and username are required');
+  if (ssh.privateKey === undefined && ssh.password === undefined) throw new HostError('invalid-argument', `no private key or password given for ${ssh.username}@${ssh.host}:${ssh.port ?? 22}`);
+}
+
 /** Connects and authenticates, or throws a `HostError` that says why not. */
-export function connect(opts: ConnectOptions): Promise<SshSession> {
+export async function connect(opts: ConnectOptions): Promise<SshSession> {
   const { ssh } = opts;
+  checkCredentials(ssh);
   const port = ssh.port ?? 22;
   const where = `${ssh.username}@${ssh.host}:${port}`;
-  if (!ssh.host || !ssh.username) throw new HostError('invalid-argument', 'an SSH host and username are required');
-  if (ssh.privateKey === undefined && ssh.password === undefined) throw new HostError('invalid-argument', `no private key or password given for ${where}`);
   const pinned = opts.hostKeyFingerprint === undefined ? undefined : normalizeFingerprint(opts.hostKeyFingerprint);
   let seen: string | undefined;
 
@@ -135,12 +140,16 @@ export function connect(opts: ConnectOptions): Promise<SshSession> {
 
   return new Promise((resolve, reject) => {
     const client = new Client();
+    // ssh2 may emit more than one error (a timeout, then the lost connection): the first
+    // one decides; later failures surface through the channel in use.
+    let settled = false;
     client.once('ready', () => {
-      client.removeAllListeners('error');
-      client.on('error', () => {}); // later failures surface through the channel in use
+      settled = true;
       resolve(new SshSession(client, seen ?? '', where));
     });
-    client.once('error', (err: Error & { level?: string; code?: string }) => {
+    client.on('error', (err: Error & { level?: string; code?: string }) => {
+      if (settled) return;
+      settled = true;
       client.end();
       reject(connectError(err, where, pinned, seen));
     });
@@ -159,7 +168,10 @@ export function scanHostKey(target: { host: string; port?: number; timeoutMs?: n
   return new Promise((resolve, reject) => {
     const client = new Client();
     let seen: string | undefined;
-    client.once('error', (err: Error & { level?: string; code?: string }) => {
+    let settled = false;
+    client.on('error', (err: Error & { level?: string; code?: string }) => {
+      if (settled) return;
+      settled = true;
       client.end();
       if (seen) resolve(seen);
       else reject(connectError(err, where, undefined, undefined));
@@ -189,6 +201,8 @@ function connectError(err: Error & { level?: string; code?: string }, where: str
   return new HostError('unreachable', `SSH connection to ${where} failed: ${err.message}`, { cause: err });
 }
 
+/** The line of a command's stderr worth showing: its last error line, else its last line. */
 export function lastLine(text: string): string {
-  return text.trim().split('\n').pop()?.trim() ?? '';
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/^Node\.js v\d/.test(l));
+  return [...lines].reverse().find((l) => /^(\w*Error\b|E: )/.test(l)) ?? lines.pop() ?? '';
 }

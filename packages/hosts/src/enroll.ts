@@ -8,9 +8,9 @@
  */
 import { agentPaths, type AgentPaths, type InstallLayout } from './layout.js';
 import { checkAgentCommand, launcherScript, systemdUnit } from './agent-files.js';
-import { connect, type SshCredentials, type SshSession } from './connection.js';
+import { checkCredentials, connect, type SshCredentials, type SshSession } from './connection.js';
 import { HostError } from './errors.js';
-import { bundleVersion, installBundle, installContent, withStaging } from './files.js';
+import { bundleVersion, checkBundle, installBundle, installContent, withStaging } from './files.js';
 import { checkPrivileges, ENGINE_PACKAGES, ensureNode, ensurePackages, probePlatform } from './host-setup.js';
 import type { Platform } from './platform.js';
 import { detectServiceMode, startScript, uninstallScript, type ServiceMode } from './service.js';
@@ -55,7 +55,9 @@ export interface EnrollResult {
 
 export async function enrollHost(opts: EnrollOptions, onStep: OnStep = () => {}): Promise<EnrollResult> {
   const paths = agentPaths(opts.install);
+  checkCredentials(opts.ssh);
   checkAgentCommand(opts);
+  await checkBundle(opts.bundlePath);
   const session = await step(onStep, 'connect', async () => {
     const s = await connect(opts);
     const trust = opts.hostKeyFingerprint === undefined ? 'first contact, now pinned' : 'matches the pinned key';

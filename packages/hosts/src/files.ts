@@ -47,15 +47,19 @@ export async function bundleVersion(s: SshSession, node: string, bundle: string)
   return line;
 }
 
-async function localDigest(path: string): Promise<{ sha256: string; bytes: number }> {
-  let bytes: number;
+/** Fails before any connection when the local bundle is missing. */
+export async function checkBundle(path: string): Promise<number> {
   try {
     const st = await stat(path);
-    if (!st.isFile()) throw new Error('not a file');
-    bytes = st.size;
+    if (st.isFile()) return st.size;
   } catch {
-    throw new HostError('invalid-argument', `agent bundle ${path} is not a readable file`);
+    // reported below
   }
+  throw new HostError('invalid-argument', `agent bundle ${path} is not a readable file`);
+}
+
+async function localDigest(path: string): Promise<{ sha256: string; bytes: number }> {
+  const bytes = await checkBundle(path);
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return { sha256: hash.digest('hex'), bytes };

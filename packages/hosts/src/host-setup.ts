@@ -12,14 +12,16 @@ import { quote } from './shell.js';
 /** What the engine needs on a host; the same list as scripts/engine-packages.txt (a test keeps them equal). */
 export const ENGINE_PACKAGES: readonly string[] = ['crun', 'runc', 'containernetworking-plugins', 'iproute2', 'iptables', 'xz-utils', 'bzip2', 'zstd', 'ca-certificates', 'attr'];
 
+const SEP = '--drydock--';
 const APT = 'export DEBIAN_FRONTEND=noninteractive\napt-get update -qq >/dev/null\napt-get install -y -qq --no-install-recommends';
 
+/** One round trip: uname, os-release and an earlier installation, as the login user. */
 export async function probePlatform(s: SshSession, paths: AgentPaths): Promise<Platform> {
-  const out = await s.run('uname -s; uname -m', 'uname');
-  const [kernel = '', machine = ''] = out.trim().split('\n').map((l) => l.trim());
-  const osRelease = kernel === 'Linux' ? (await s.exec('cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release')).stdout : '';
+  const out = await s.run(`uname -s; uname -m; echo ${SEP}; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null; echo ${SEP}; ${installedScript(paths)}`, 'uname');
+  const [unameOut = '', osRelease = '', installed = ''] = out.split(`${SEP}\n`);
+  const [kernel = '', machine = ''] = unameOut.trim().split('\n').map((l) => l.trim());
   const platform = checkPlatform(s.where, kernel, machine, osRelease);
-  if ((await s.run(installedScript(paths), 'looking for an earlier installation')).trim() !== 'none') {
+  if (installed.trim() !== 'none') {
     throw new HostError('already-installed', `an agent is already installed on ${s.where} (${paths.prefix} or ${paths.unitFile}): remove the host first`);
   }
   return platform;
@@ -27,17 +29,14 @@ export async function probePlatform(s: SshSession, paths: AgentPaths): Promise<P
 
 /** Sets `s.privilege`, or throws `no-sudo` before anything was changed on the host. */
 export async function checkPrivileges(s: SshSession): Promise<string> {
-  if ((await s.run('id -u', 'id')).trim() === '0') {
-    s.privilege = 'root';
-    return 'logged in as root';
-  }
-  const r = await s.exec('sudo -n true');
-  if (r.code !== 0) {
+  const r = await s.exec('if [ "$(id -u)" = 0 ]; then echo root; else sudo -n true && echo sudo; fi');
+  const how = r.stdout.trim();
+  if (r.code !== 0 || (how !== 'root' && how !== 'sudo')) {
     const why = lastLine(r.stderr).replace(/^sh: \d+: /, '') || `exit status ${r.code}`;
     throw new HostError('no-sudo', `${s.where} is not root and has no passwordless sudo (${why}): log in as root or allow sudo without a password`);
   }
-  s.privilege = 'sudo';
-  return 'passwordless sudo';
+  s.privilege = how;
+  return how === 'root' ? 'logged in as root' : 'passwordless sudo';
 }
 
 /** Finds (or, on Debian, installs) Node.js; returns its absolute path and version. */

@@ -6,7 +6,7 @@
 import { agentPaths, type AgentPaths, type InstallLayout } from './layout.js';
 import { connect, type SshCredentials, type SshSession } from './connection.js';
 import { HostError } from './errors.js';
-import { bundleVersion, installBundle, withStaging } from './files.js';
+import { bundleVersion, checkBundle, installBundle, withStaging } from './files.js';
 import { checkPrivileges, ensureNode } from './host-setup.js';
 import { installedScript, logScript, startScript, stopScript, uninstallScript, type ServiceMode } from './service.js';
 import { quote } from './shell.js';
@@ -27,9 +27,10 @@ export interface UpgradeOptions extends ManageOptions {
 
 /** Uploads a new bundle next to the old one, checks that it runs, swaps it in and restarts the agent. */
 export async function upgradeAgent(opts: UpgradeOptions, onStep: OnStep = () => {}): Promise<{ bundleVersion: string; bundleSha256: string; pid?: number }> {
+  await checkBundle(opts.bundlePath);
   return withAgent(opts, onStep, async (s, paths, mode) => {
     const { node } = await ensureNode(s, opts.minNodeVersion ?? '20.11.0');
-    const next = `${paths.bundle}.next`;
+    const next = paths.bundle.replace(/\.mjs$/, '.next.mjs');
     const bundle = await step(onStep, 'upload', async () => {
       const b = await withStaging(s, (staging) => installBundle(s, staging, opts.bundlePath, paths, next));
       return { value: b, detail: `${next} (${b.bytes} bytes, sha256:${b.sha256.slice(0, 12)})` };
