@@ -41,13 +41,20 @@ export class SshSession {
   /** Set once the privilege check has run; root scripts need it. */
   privilege: Privilege | undefined;
   private sftpChannel: Promise<SFTPWrapper> | undefined;
+  /** Commands in flight, failed at once when the connection drops under them. */
+  private readonly pending = new Set<(err: Error) => void>();
 
   constructor(
     private readonly client: Client,
     readonly hostKeyFingerprint: string,
     /** `user@host:port`, for messages. */
     readonly where: string,
-  ) {}
+  ) {
+    client.on('close', () => {
+      for (const fail of this.pending) fail(new HostError('unreachable', `the connection to ${where} was lost`));
+      this.pending.clear();
+    });
+  }
 
   /** Runs a shell script (on stdin of `sh -s`); resolves whatever its exit status. */
   exec(script: string, opts: { root?: boolean } = {}): Promise<CommandResult> {
@@ -56,7 +63,10 @@ export class SshSession {
       if (this.privilege === undefined) throw new Error('privilege not checked before a root command');
       if (this.privilege === 'sudo') command = 'sudo -n sh -s';
     }
-    return new Promise((resolve, reject) => {
+    let fail: (err: Error) => void = () => {};
+    return new Promise<CommandResult>((resolve, reject) => {
+      fail = reject;
+      this.pending.add(reject);
       this.client.exec(command, (err, stream: ClientChannel) => {
         if (err) return reject(new HostError('command-failed', `cannot run a command on ${this.where}: ${err.message}`, { cause: err }));
         const out: Buffer[] = [];
@@ -68,7 +78,7 @@ export class SshSession {
         });
         stream.end(script);
       });
-    });
+    }).finally(() => this.pending.delete(fail));
   }
 
   /** Runs a script and returns its stdout, or throws `code` with its last stderr line. */
