@@ -2,7 +2,7 @@
  * Enrollment: from SSH credentials to a running agent, one reported step at a time.
  *
  * connect → platform → privileges → node → packages → upload → verify → service → online.
- * Nothing is written before the privilege check passes. Once the upload has begun, any
+ * Nothing is written before the privilege check passes (which also refuses an earlier installation). Once the upload has begun, any
  * failure stops the agent and removes its unit and files again (`rollback`), so a host is
  * never left half-installed; Debian packages installed on the way are kept.
  */
@@ -11,7 +11,7 @@ import { checkAgentCommand, launcherScript, systemdUnit } from './agent-files.js
 import { checkCredentials, connect, type SshCredentials, type SshSession } from './connection.js';
 import { HostError } from './errors.js';
 import { bundleVersion, checkBundle, installBundle, installContent, withStaging } from './files.js';
-import { checkPrivileges, ENGINE_PACKAGES, ensureNode, ensurePackages, probePlatform } from './host-setup.js';
+import { checkNotInstalled, checkPrivileges, ENGINE_PACKAGES, ensureNode, ensurePackages, probePlatform } from './host-setup.js';
 import type { Platform } from './platform.js';
 import { detectServiceMode, startScript, uninstallScript, type ServiceMode } from './service.js';
 import { step, type OnStep } from './steps.js';
@@ -65,10 +65,14 @@ export async function enrollHost(opts: EnrollOptions, onStep: OnStep = () => {})
   });
   try {
     const platform = await step(onStep, 'platform', async () => {
-      const p = await probePlatform(session, paths);
+      const p = await probePlatform(session);
       return { value: p, detail: `Linux ${p.arch}, ${p.distro}` };
     });
-    await step(onStep, 'privileges', async () => ({ value: undefined, detail: await checkPrivileges(session) }));
+    await step(onStep, 'privileges', async () => {
+      const detail = await checkPrivileges(session);
+      await checkNotInstalled(session, paths);
+      return { value: undefined, detail };
+    });
     const node = await step(onStep, 'node', async () => {
       const n = await ensureNode(session, opts.minNodeVersion ?? '20.11.0');
       return { value: n, detail: `Node.js ${n.version} at ${n.node}${n.installed ? ' (installed from Debian)' : ''}` };

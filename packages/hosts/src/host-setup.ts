@@ -15,16 +15,19 @@ export const ENGINE_PACKAGES: readonly string[] = ['crun', 'runc', 'containernet
 const SEP = '--drydock--';
 const APT = 'export DEBIAN_FRONTEND=noninteractive\napt-get update -qq >/dev/null\napt-get install -y -qq --no-install-recommends';
 
-/** One round trip: uname, os-release and an earlier installation, as the login user. */
-export async function probePlatform(s: SshSession, paths: AgentPaths): Promise<Platform> {
-  const out = await s.run(`uname -s; uname -m; echo ${SEP}; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null; echo ${SEP}; ${installedScript(paths)}`, 'uname');
-  const [unameOut = '', osRelease = '', installed = ''] = out.split(`${SEP}\n`);
+/** One round trip: uname and os-release, as the login user. */
+export async function probePlatform(s: SshSession): Promise<Platform> {
+  const out = await s.run(`uname -s; uname -m; echo ${SEP}; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null`, 'uname');
+  const [unameOut = '', osRelease = ''] = out.split(`${SEP}\n`);
   const [kernel = '', machine = ''] = unameOut.trim().split('\n').map((l) => l.trim());
-  const platform = checkPlatform(s.where, kernel, machine, osRelease);
-  if (installed.trim() !== 'none') {
+  return checkPlatform(s.where, kernel, machine, osRelease);
+}
+
+/** Refuses to enroll over an earlier installation (looked for as root: the login user may not see it). */
+export async function checkNotInstalled(s: SshSession, paths: AgentPaths): Promise<void> {
+  if ((await s.run(installedScript(paths), 'looking for an earlier installation', { root: true })).trim() !== 'none') {
     throw new HostError('already-installed', `an agent is already installed on ${s.where} (${paths.prefix} or ${paths.unitFile}): remove the host first`);
   }
-  return platform;
 }
 
 /** Sets `s.privilege`, or throws `no-sudo` before anything was changed on the host. */

@@ -4,8 +4,8 @@
  */
 export type StepName =
   | 'connect' // SSH handshake and host key check
-  | 'platform' // Linux, architecture, distribution, no earlier installation
-  | 'privileges' // root or passwordless sudo
+  | 'platform' // Linux, architecture, distribution
+  | 'privileges' // root or passwordless sudo; no earlier installation
   | 'node' // Node.js present (installed from Debian when missing) and new enough
   | 'packages' // the engine's Debian packages
   | 'upload' // the bundle copied over SFTP and verified by its sha256

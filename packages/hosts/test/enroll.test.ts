@@ -157,6 +157,11 @@ describe('enrolling through passwordless sudo', () => {
     expect(JSON.stringify(steps)).not.toContain(host.sudoUser.passphrase);
     const online = await hub.next((e) => e.token === enrollToken);
     expect(statSync(join(install.prefix, 'drydock.mjs')).uid).toBe(0);
+    // The prefix sits in a directory only root can read: the earlier installation is found as root.
+    expect(statSync(work).mode & 0o077).toBe(0);
+    const again = enrollHost({ ...rootOptions(install, token()), ssh, hostKeyFingerprint: fingerprint });
+    await expect(again).rejects.toMatchObject({ code: 'already-installed' });
+    expect(running(online.pid)).toBe(true);
     // Staging directories of the login user are gone.
     expect(readdirSync(tmpdir()).filter((n) => n.startsWith('drydock-stage.') && statSync(join(tmpdir(), n)).uid !== 0)).toEqual([]);
     expect(await removeHost({ ssh, hostKeyFingerprint: result.hostKeyFingerprint, install })).toEqual({ removed: true });
