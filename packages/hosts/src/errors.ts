@@ -22,6 +22,30 @@ export type HostErrorCode =
   | 'secret-key-invalid' // a sealing key that is too short, unreadable or readable by others
   | 'command-failed'; // any other remote command that failed
 
+/**
+ * The HTTP status an API answers with for each code — the one mapping, for the hub's API to
+ * use (4xx: the request or the host must change; 5xx: the host failed us).
+ */
+export const HOST_ERROR_STATUS: Readonly<Record<HostErrorCode, number>> = {
+  'invalid-argument': 400,
+  'invalid-key': 400,
+  'auth-failed': 401,
+  unreachable: 504,
+  'host-key-changed': 409,
+  'unsupported-os': 422,
+  'unsupported-arch': 422,
+  'no-sudo': 403,
+  'node-missing': 422,
+  'already-installed': 409,
+  'install-failed': 502,
+  'bundle-invalid': 502,
+  'agent-offline': 504,
+  'not-installed': 404,
+  'secret-invalid': 500,
+  'secret-key-invalid': 500,
+  'command-failed': 502,
+};
+
 export class HostError extends Error {
   override readonly name = 'HostError';
   constructor(
@@ -30,6 +54,10 @@ export class HostError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+
+  get status(): number {
+    return HOST_ERROR_STATUS[this.code];
   }
 }
 

@@ -2,7 +2,7 @@
 export { enrollHost, type EnrollOptions, type EnrollResult } from './enroll.js';
 export { readAgentLog, removeHost, restartAgent, upgradeAgent, type ManageOptions, type UpgradeOptions } from './manage.js';
 export { scanHostKey, type SshCredentials } from './connection.js';
-export { HostError, isHostError, type HostErrorCode } from './errors.js';
+export { HOST_ERROR_STATUS, HostError, isHostError, type HostErrorCode } from './errors.js';
 export { fingerprintOf, normalizeFingerprint } from './fingerprint.js';
 export { ENGINE_PACKAGES } from './host-setup.js';
 export { agentPaths, type AgentPaths, type InstallLayout } from './layout.js';

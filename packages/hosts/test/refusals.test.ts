@@ -47,7 +47,7 @@ describe('refused credentials', () => {
   it('refuses a key the server does not know', async () => {
     const stranger = keyPair(join(work, 'stranger'), '');
     const { err, steps } = await refusal(options({ host: host.address, username: 'root', privateKey: stranger.privateKey }));
-    expect(err.code).toBe('auth-failed');
+    expect([err.code, err.status]).toEqual(['auth-failed', 401]);
     expect(err.message).toBe(`authentication failed for root@${host.address}:22: the key or password was refused`);
     expect(steps).toEqual([{ step: 'connect', status: 'running' }, { step: 'connect', status: 'failed', detail: err.message }]);
   });
@@ -89,7 +89,7 @@ describe('host keys', () => {
     const rotated = await host.rotateHostKey();
     expect(rotated).not.toBe(old);
     const { err, steps } = await refusal(options(ssh, { hostKeyFingerprint: old }));
-    expect(err.code).toBe('host-key-changed');
+    expect([err.code, err.status]).toEqual(['host-key-changed', 409]);
     expect(err.message).toBe(`host key changed for root@${host.address}:22: expected ${old} got ${rotated} (accept the new key to continue)`);
     expect(steps.at(-1)).toEqual({ step: 'connect', status: 'failed', detail: err.message });
     await expect(readAgentLog({ ssh, hostKeyFingerprint: old, install: install() })).rejects.toMatchObject({ code: 'host-key-changed' });
