@@ -20,7 +20,7 @@ let bundleV1: string;
 let bundleV2: string;
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'drydock-hosts-'));
+  work = mkdtempSync(join(tmpdir(), `drydock-hosts-${process.pid}-`));
   bundleV1 = join(work, 'v1', 'drydock.mjs');
   bundleV2 = join(work, 'v2', 'drydock.mjs');
   await Promise.all([buildAgentBundle(bundleV1, '1'), buildAgentBundle(bundleV2, '2')]);

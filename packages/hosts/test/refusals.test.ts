@@ -16,7 +16,7 @@ let work: string;
 let bundle: string;
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'drydock-hosts-refusals-'));
+  work = mkdtempSync(join(tmpdir(), `drydock-hosts-${process.pid}-`));
   bundle = join(work, 'drydock.mjs');
   execFileSync('sh', ['-c', `printf 'console.log("Drydock version 0.0.0")\\n' > ${bundle}`]);
   host = await startSshHost();
@@ -62,7 +62,7 @@ describe('refused credentials', () => {
   it('refuses a wrong passphrase for an encrypted key before connecting', async () => {
     const { err } = await refusal(options({ host: host.address, username: host.sudoUser.name, privateKey: host.sudoUser.key.privateKey, passphrase: 'not-the-passphrase' }));
     expect(err.code).toBe('invalid-key');
-    expect(err.message).toMatch(/^the private key for dds\w+@[\d.]+:22 cannot be used: /);
+    expect(err.message).toMatch(/^the private key for dds[\w-]+@[\d.]+:22 cannot be used: /);
     expect(err.message).not.toContain('not-the-passphrase');
   });
 });

@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,14 +39,17 @@ export interface SshTestHost {
 const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 export async function startSshHost(): Promise<SshTestHost> {
+  sweepAbandoned();
   const id = randomBytes(3).toString('hex');
-  const dir = mkdtempSync(join(tmpdir(), 'drydock-sshhost-'));
-  const ns = `dd-ssh-${id}`;
+  // Names carry this process's pid, so a later run can remove what a killed run left.
+  const tag = `${process.pid}-${id}`;
+  const dir = mkdtempSync(join(tmpdir(), `drydock-sshhost-${tag}-`));
+  const ns = `dd-ssh-${tag}`;
   const vethHost = `ddh${id}`;
   const vethNs = `ddn${id}`;
-  const plain = `ddt${id}`;
-  const sudoer = `dds${id}`;
-  const sudoersFile = `/etc/sudoers.d/drydock-test-${id}`;
+  const plain = `ddt-${tag}`;
+  const sudoer = `dds-${tag}`;
+  const sudoersFile = `/etc/sudoers.d/drydock-test-${tag}`;
   const cleanup: (() => void)[] = [];
   let sshd: ChildProcess | undefined;
   let log = '';
@@ -156,6 +159,37 @@ export async function startSshHost(): Promise<SshTestHost> {
     await close();
     throw err;
   }
+}
+
+/** Removes namespaces (and the agents in them), users, sudoers entries and temporary directories of test runs that were killed. */
+function sweepAbandoned(): void {
+  const dead = (name: string, pattern: RegExp): boolean => {
+    const pid = pattern.exec(name)?.[1];
+    if (!pid) return false;
+    try {
+      process.kill(Number(pid), 0);
+      return false;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  };
+  const quietly = (fn: () => unknown): void => {
+    try {
+      fn();
+    } catch {
+      // best effort: the next run tries again
+    }
+  };
+  for (const ns of sh('ip', ['netns', 'list']).split('\n').map((l) => l.split(' ')[0] ?? '')) {
+    if (!dead(ns, /^dd-ssh-(\d+)-/)) continue;
+    for (const pid of sh('ip', ['netns', 'pids', ns]).split('\n').filter(Boolean)) quietly(() => process.kill(Number(pid), 'SIGKILL'));
+    quietly(() => sh('ip', ['netns', 'del', ns])); // takes the veth pair with it
+  }
+  for (const user of readFileSync('/etc/passwd', 'utf8').split('\n').map((l) => l.split(':')[0] ?? '')) {
+    if (dead(user, /^dd[ts]-(\d+)-/)) quietly(() => sh('userdel', ['-f', user]));
+  }
+  for (const name of readdirSync('/etc/sudoers.d')) if (dead(name, /^drydock-test-(\d+)-/)) rmSync(join('/etc/sudoers.d', name), { force: true });
+  for (const name of readdirSync(tmpdir())) if (dead(name, /^drydock-(?:sshhost|hosts)-(\d+)-/)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
 }
 
 export function keyPair(path: string, passphrase: string): KeyPair {
