@@ -4,7 +4,8 @@
  * With systemd as PID 1 (`/run/systemd/system` exists, as sd_booted(3) checks) the agent is
  * a unit: `systemctl enable --now`, logs in the journal. Without it the agent is started
  * detached — `setsid nohup` with stdio on a log file, its pid in a pid file — and a stop
- * signals that pid only while it still runs our bundle (a recycled pid is left alone).
+ * signals that pid only while it still runs from our prefix (the launcher, then node with
+ * the bundle: a recycled pid is left alone).
  */
 import type { SshSession } from './connection.js';
 import type { AgentPaths } from './layout.js';
@@ -21,7 +22,7 @@ export async function detectServiceMode(session: SshSession): Promise<ServiceMod
 function pidHelpers(p: AgentPaths): string {
   return `
 pidfile=${quote(p.pidFile)}
-alive() { [ -d "/proc/$1" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" != Z ] && tr '\\0' ' ' < "/proc/$1/cmdline" | grep -qF -- ${quote(p.bundle)}; }
+alive() { [ -d "/proc/$1" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" != Z ] && tr '\\0' ' ' < "/proc/$1/cmdline" | grep -qF -- ${quote(`${p.prefix}/`)}; }
 agent_pid() { [ -s "$pidfile" ] && pid=$(cat "$pidfile") && alive "$pid" && echo "$pid"; }
 `;
 }
