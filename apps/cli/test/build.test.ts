@@ -110,7 +110,7 @@ describe('build', () => {
     expect(box.run(['run', '--rm', '--network', 'none', 'bound:1', 'cat', '/out']).stdout).toBe('two\n');
     const saved = join(box.dir, 'bound.tar');
     expect(box.run(['save', '-o', saved, 'bound:1']).status).toBe(0);
-    const listing = execFileSync('sh', ['-c', `mkdir -p ${saved}.d && tar -C ${saved}.d -xf ${saved} && for l in ${saved}.d/blobs/sha256/*; do tar -tf $l 2>/dev/null; done`]).toString();
+    const listing = execFileSync('sh', ['-c', `mkdir -p ${saved}.d && tar -C ${saved}.d -xf ${saved} && for l in ${saved}.d/blobs/sha256/*; do tar -tf $l 2>/dev/null || true; done`]).toString();
     expect(listing).toMatch(/^out$/m);
     expect(listing).not.toMatch(/^run\/secrets\/key$/m);
     expect(spawnSync('grep', ['-rq', 'hunter2', `${saved}.d`]).status).toBe(1);
