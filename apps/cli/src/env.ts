@@ -37,3 +37,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
     certsDir: env.DRYDOCK_CERTS_D || '/etc/docker/certs.d',
   };
 }
+
+/** One environment variable, for flags that name one (`--build-arg NAME`, `-e NAME`, `--secret env=NAME`). */
+export function envVar(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[name];
+}
