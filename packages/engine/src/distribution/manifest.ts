@@ -1,18 +1,13 @@
 import { isDigest } from '../digest.js';
 import { DrydockError } from '../errors.js';
 import { MediaType, type Descriptor, type Index, type Manifest } from '../image/media-types.js';
+import type { Platform } from '../image/platform.js';
 
 /** Docker's limit on a manifest's size (distribution's maxManifestBodySize is 4 MiB). */
 export const MAX_MANIFEST_BYTES = 4 << 20;
 
 /** What a pull accepts, best first: Docker and OCI manifests and their lists. */
 export const MANIFEST_ACCEPT = [MediaType.dockerManifest, MediaType.dockerManifestList, MediaType.ociManifest, MediaType.ociIndex].join(', ');
-
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
 
 export type ParsedManifest = { kind: 'manifest'; mediaType: string; manifest: Manifest } | { kind: 'index'; mediaType: string; index: Index };
 
@@ -62,17 +57,6 @@ function checkDescriptor(d: Descriptor | undefined, what: string): void {
 
 function malformed(what: string, why: string): DrydockError {
   return new DrydockError('registry', `malformed manifest: ${what}: ${why}`);
-}
-
-/** `os/arch[/variant]` as --platform takes it. */
-export function parsePlatform(s: string): Platform {
-  const [os, architecture, variant, extra] = s.toLowerCase().split('/');
-  if (!os || !architecture || extra !== undefined) throw new DrydockError('invalid-argument', `invalid platform ${JSON.stringify(s)}: expected os/arch[/variant]`);
-  return variant ? { os, architecture, variant } : { os, architecture };
-}
-
-export function formatPlatform(p: Platform): string {
-  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
 }
 
 /**

@@ -13,7 +13,8 @@ import { hostPlatform } from '../time.js';
 import { repositoryScope } from './auth.js';
 import { RegistryClient, transientError, type RegistryOptions, type Response } from './client.js';
 import type { DistributionDeps } from './deps.js';
-import { formatPlatform, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, parseManifest, selectPlatform, type Platform } from './manifest.js';
+import { formatPlatform, platformMatches, type Platform } from '../image/platform.js';
+import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, parseManifest, selectPlatform } from './manifest.js';
 import { mapLimit } from './pool.js';
 import { byteProgress } from './progress.js';
 import { registryHost } from './registry-host.js';
@@ -93,11 +94,12 @@ async function pullOne(deps: DistributionDeps, ctx: OperationContext, client: Re
     deps.content.discard(configBlob);
     throw new DrydockError('registry', `malformed manifest: ${familiarString(ref)}: ${manifest.layers.length} layers for ${diffIds.length} diff IDs in the config`);
   }
-  if (opts.platform && (config.os !== opts.platform.os || config.architecture !== opts.platform.architecture)) {
+  const actual = { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) };
+  if (opts.platform && !platformMatches(opts.platform, actual)) {
     deps.content.discard(configBlob);
     throw new DrydockError(
       'not-found',
-      `image with reference ${familiarString(ref)} was found but does not match the specified platform: wanted ${formatPlatform(opts.platform)}, actual: ${config.os}/${config.architecture}`,
+      `image with reference ${familiarString(ref)} was found but does not match the specified platform: wanted ${formatPlatform(opts.platform)}, actual: ${formatPlatform(actual)}`,
     );
   }
 
