@@ -59,6 +59,7 @@ describe('image push', () => {
     expect(must('docker', ['image', 'inspect', '-f', '{{.Id}}', image]).trim()).toBe(id);
     expect(must('docker', ['run', '--rm', '--network', 'none', image, 'echo', 'pushed by drydock']).trim()).toBe('pushed by drydock');
 
+    expect(box.run(['push', '-q', image]).stdout).toBe(`${image}\n`);
     const again = box.run(['push', image]);
     expect(again.stdout).toMatch(/^[0-9a-f]{12}: Layer already exists$/m);
     expect(again.stdout).not.toMatch(/Pushed/);
@@ -136,8 +137,9 @@ describe('image pull', () => {
     must(crane, ['validate', '--insecure', '--remote', `${reg.host}/crane/bb:copy`]);
     const fresh = cliSandbox();
     try {
-      const r = fresh.run(['pull', `${reg.host}/crane/bb:copy`]);
+      const r = fresh.run(['pull', '-q', `${reg.host}/crane/bb:copy`]);
       expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe(`${reg.host}/crane/bb:copy\n`);
       expect(fresh.run(['inspect', '-f', '{{.Id}}', `${reg.host}/crane/bb:copy`]).stdout).toBe(box.run(['inspect', '-f', '{{.Id}}', src]).stdout);
     } finally {
       fresh.cleanup();
