@@ -7,7 +7,7 @@ import { parseChallenge } from '../src/distribution/auth.js';
 import { selectPlatform } from '../src/distribution/manifest.js';
 import { parsePlatform } from '../src/image/platform.js';
 import { isInsecure, loginServerKey, registryHost } from '../src/distribution/registry-host.js';
-import type { EngineEvent } from '../src/index.js';
+import { sha256, type EngineEvent } from '../src/index.js';
 import type { Index } from '../src/image/media-types.js';
 import { sampleRootfs, streamOf, tarOf, tempEngine, type TempEngine } from './helpers/fixtures.js';
 
@@ -171,5 +171,48 @@ describe('upload shapes (against our own registry server, whose request log show
       rmSync(`${t.root}-registry`, { recursive: true, force: true });
       t.cleanup();
     }
+  });
+});
+
+describe('credentials stay with the registry', () => {
+  it('sends Basic credentials to the registry but not to an upload Location on another host', async () => {
+    const { createServer } = await import('node:http');
+    const { RegistryClient } = await import('../src/distribution/client.js');
+    const { BlobUploader } = await import('../src/distribution/upload.js');
+    const seen: { server: string; method: string; authorization: string | undefined }[] = [];
+    const listen = (handler: Parameters<typeof createServer>[1]) =>
+      new Promise<{ port: number; close: () => Promise<void> }>((resolve) => {
+        const server = createServer(handler);
+        server.listen(0, '127.0.0.1', () =>
+          resolve({ port: (server.address() as { port: number }).port, close: () => new Promise((r) => server.close(() => r())) }),
+        );
+      });
+    // Another host that takes the upload, as a storage front end might.
+    const other = await listen((req, res) => {
+      seen.push({ server: 'other', method: req.method!, authorization: req.headers.authorization });
+      req.resume();
+      req.on('end', () => res.writeHead(201).end());
+    });
+    const registry = await listen((req, res) => {
+      seen.push({ server: 'registry', method: req.method!, authorization: req.headers.authorization });
+      if (req.headers.authorization !== `Basic ${Buffer.from('ann:pw').toString('base64')}`) {
+        return res.writeHead(401, { 'www-authenticate': 'Basic realm="test"' }).end();
+      }
+      res.writeHead(202, { location: `http://127.0.0.1:${other.port}/upload/1` }).end();
+    });
+    const client = new RegistryClient(registryHost(`127.0.0.1:${registry.port}`), { credentials: async () => ({ username: 'ann', password: 'pw' }) });
+    try {
+      const data = Buffer.from('{}');
+      await new BlobUploader(client, 'team/app', []).putMonolithic(sha256(data), data);
+    } finally {
+      await client.close();
+      await registry.close();
+      await other.close();
+    }
+    expect(seen.map((s) => [s.server, s.method, s.authorization !== undefined])).toEqual([
+      ['registry', 'POST', false],
+      ['registry', 'POST', true],
+      ['other', 'PUT', false],
+    ]);
   });
 });

@@ -93,13 +93,9 @@ export class RegistryClient {
   }
 
   private async authorizedRequest(method: string, path: string, opts: RequestOptions, replayable: boolean): Promise<Response> {
-    const send = async (authorization: string | undefined) =>
-      request(this.url(path), {
-        method: method as Dispatcher.HttpMethod,
-        headers: { 'user-agent': this.opts.userAgent ?? 'drydock', ...opts.headers, ...(authorization ? { authorization } : {}) },
-        body: opts.body ?? null,
-        dispatcher: this.dispatcher,
-      });
+    // Credentials go to the registry only, never to another host an upload Location names.
+    if (new URL(this.url(path)).origin !== new URL(this.baseUrl).origin) return this.send(method, path, opts, undefined);
+    const send = (authorization: string | undefined) => this.send(method, path, opts, authorization);
     let res = await send(await this.authorization(opts.scopes ?? []));
     if (res.statusCode !== 401) return res;
     const challenge = parseChallenge(res.headers['www-authenticate']);
@@ -114,6 +110,15 @@ export class RegistryClient {
     await res.body.dump();
     res = await send(retry);
     return res;
+  }
+
+  private send(method: string, path: string, opts: RequestOptions, authorization: string | undefined): Promise<Response> {
+    return request(this.url(path), {
+      method: method as Dispatcher.HttpMethod,
+      headers: { 'user-agent': this.opts.userAgent ?? 'drydock', ...opts.headers, ...(authorization ? { authorization } : {}) },
+      body: opts.body ?? null,
+      dispatcher: this.dispatcher,
+    });
   }
 
   private credentials(): Promise<Credentials | undefined> {
