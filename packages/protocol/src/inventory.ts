@@ -34,7 +34,7 @@ export const containerSummarySchema = z.object({
   exitCode: z.number().int(),
   startedAt: z.string(),
   finishedAt: z.string(),
-  /** `-p` mappings as Docker prints them (`0.0.0.0:8080->80/tcp`). */
+  /** `-p` specs as given to run (`8080:80`). */
   ports: z.array(z.string()),
 });
 export type ContainerSummary = z.infer<typeof containerSummarySchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actorSchema, jobIdSchema } from './common.js';
+import { actorSchema, bytesSchema, jobIdSchema } from './common.js';
 
 /**
  * Bytes coming into the agent (a build context, an import or load tarball).
@@ -9,7 +9,7 @@ import { actorSchema, jobIdSchema } from './common.js';
  */
 export const dataSourceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('url'), url: z.url(), headers: z.record(z.string(), z.string()).optional() }),
-  z.object({ kind: z.literal('inline'), data: z.instanceof(Uint8Array) }),
+  z.object({ kind: z.literal('inline'), data: bytesSchema }),
 ]);
 export type DataSource = z.infer<typeof dataSourceSchema>;
 
@@ -112,7 +112,7 @@ export const jobCancelSchema = z.object({ jobId: jobIdSchema });
 export type JobCancel = z.infer<typeof jobCancelSchema>;
 
 /** Hub → agent: keystrokes for a `container.exec` job's terminal. */
-export const execInputSchema = z.object({ jobId: jobIdSchema, data: z.instanceof(Uint8Array) });
+export const execInputSchema = z.object({ jobId: jobIdSchema, data: bytesSchema });
 export type ExecInput = z.infer<typeof execInputSchema>;
 
 /** Hub → agent: the terminal's new size. */
@@ -123,5 +123,5 @@ export type ExecResize = z.infer<typeof execResizeSchema>;
  * Agent → hub: terminal output of a `container.exec` job. Live only: unlike
  * job events it is neither numbered nor kept on disk (a terminal is live).
  */
-export const execOutputSchema = z.object({ jobId: jobIdSchema, data: z.instanceof(Uint8Array) });
+export const execOutputSchema = z.object({ jobId: jobIdSchema, data: bytesSchema });
 export type ExecOutput = z.infer<typeof execOutputSchema>;

@@ -1,0 +1,236 @@
+import { join } from 'node:path';
+import { io, type Socket } from 'socket.io-client';
+import { Engine } from '@drydock/engine';
+import {
+  AGENT_NAMESPACE,
+  PROTOCOL_VERSION,
+  connectRefusalSchema,
+  helloAckSchema,
+  parseHubMessage,
+  type AgentToHubEvents,
+  type HubToAgentEvents,
+  type InventoryFull,
+  type JobEventEnvelope,
+  type JobStart,
+} from '@drydock/protocol';
+import { hostFacts } from './facts.js';
+import { inventoryDelta, readInventory } from './inventory.js';
+import { runJob } from './run-job.js';
+import { AgentState } from './state.js';
+
+export interface AgentOptions {
+  /** The hub's base URL (`http://hub:3000`); the agent connects to its `/agent` namespace. */
+  hubUrl: string;
+  /** This host's per-host token. Without one, the token stored at enrollment is used. */
+  token?: string;
+  /** A one-time enrollment token, traded for a per-host token on the first connection. */
+  enrollToken?: string;
+  /** The engine's state root: the same DRYDOCK_ROOT as the CLI on this host. */
+  root: string;
+  /** Where the agent keeps its outbox and token (default `<root>/agent`). */
+  stateDir?: string;
+  /** How detached containers are supervised (the CLI's `__shim` entry). */
+  shim?: { command: string; args: string[] };
+  /** How often the journal is polled for work done with the CLI (default 500 ms). */
+  pollMs?: number;
+  /** How often the inventory is re-read when the journal is quiet (container states change too; default 5 s). */
+  inventoryMs?: number;
+  agentVersion?: string;
+  /** Status lines (connected, disconnected, refused): the CLI prints them. */
+  log?: (line: string) => void;
+}
+
+export interface Agent {
+  /** The hub's id for this host, once a hello was answered. */
+  readonly hostId: string | undefined;
+  /** Whether the hub has answered this connection's hello. */
+  readonly ready: boolean;
+  /** Resolves when the agent stops for good: closed, or refused by the hub (rejects with why). */
+  readonly stopped: Promise<void>;
+  /** Disconnects, waits for running jobs (their events stay on disk), and releases the store. */
+  close(): Promise<void>;
+}
+
+const BATCH = 500;
+const FATAL_REFUSALS = new Set(['version-unsupported', 'enroll-token-used']);
+
+/**
+ * Connects this host to a hub and keeps it connected (socket.io reconnects
+ * with backoff). See packages/protocol/README.md for the message flow.
+ */
+export function startAgent(opts: AgentOptions): Agent {
+  const log = opts.log ?? (() => {});
+  const state = new AgentState(opts.stateDir ?? join(opts.root, 'agent'));
+  const engine = Engine.open({ root: opts.root });
+  const running = new Map<string, Promise<void>>();
+  let hostId = state.get('host.id');
+  let ready = false;
+  let closing = false;
+  let journalCursor = 0;
+  let inventory: InventoryFull | undefined;
+  let lastInventoryMs = 0;
+  let polling = false;
+  let outgoing: JobEventEnvelope[] = [];
+  let stop!: { resolve: () => void; reject: (e: Error) => void };
+  const stopped = new Promise<void>((resolve, reject) => (stop = { resolve, reject }));
+  stopped.catch(() => {}); // a caller that never awaits it must not crash the process
+
+  const token = () => opts.token ?? state.get('token');
+  const auth = () => {
+    const t = token();
+    if (t) return { token: t };
+    if (opts.enrollToken) return { enrollToken: opts.enrollToken };
+    throw new Error('no token: pass a per-host token or an enrollment token');
+  };
+  auth(); // fail fast, before connecting
+
+  // Jobs a previous agent process left running end as failed; their earlier events are still in the outbox.
+  for (const id of state.unfinishedJobs()) {
+    state.append(id, { type: 'failed', code: 'interrupted', message: 'the agent stopped while this job ran', step: null });
+  }
+
+  const socket: Socket<HubToAgentEvents, AgentToHubEvents> = io(new URL(AGENT_NAMESPACE, opts.hubUrl).href, {
+    auth: (cb) => cb(auth()),
+    transports: ['websocket'],
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 5000,
+  });
+
+  const send = (events: JobEventEnvelope[]) => {
+    for (let i = 0; i < events.length; i += BATCH) socket.emit('job:events', { events: events.slice(i, i + BATCH) });
+  };
+  const queue = (e: JobEventEnvelope) => {
+    if (!ready) return; // on disk: sent from the outbox after the next hello
+    if (outgoing.push(e) === 1) {
+      setImmediate(() => {
+        const batch = outgoing;
+        outgoing = [];
+        if (ready) send(batch);
+      });
+    }
+  };
+
+  socket.on('connect', () => {
+    const hello = { protocolVersion: PROTOCOL_VERSION, agentVersion: opts.agentVersion ?? '0.1.0', facts: hostFacts(opts.root), runningJobs: [...running.keys()] };
+    socket.timeout(30_000).emit('hello', hello, (err, answer) => {
+      if (err) return void socket.disconnect().connect(); // no answer: start over
+      const ack = helloAckSchema.safeParse(answer);
+      if (!ack.success) return void fail(new Error('the hub answered hello with a malformed ack'));
+      if (ack.data.token) state.set('token', ack.data.token);
+      hostId = ack.data.hostId;
+      state.set('host.id', hostId);
+      journalCursor = ack.data.journalSeq;
+      outgoing = [];
+      ready = true;
+      log(`connected to ${opts.hubUrl} as host ${hostId}`);
+      void resync();
+    });
+  });
+
+  socket.on('disconnect', (reason) => {
+    ready = false;
+    if (!closing) log(`disconnected from the hub (${reason}); reconnecting`);
+  });
+
+  let retryMs = 500;
+  socket.on('connect_error', (err: Error & { data?: unknown }) => {
+    const refusal = connectRefusalSchema.safeParse(err.data);
+    if (refusal.success && FATAL_REFUSALS.has(refusal.data.code)) return fail(new Error(`the hub refused this agent: ${refusal.data.message}`));
+    log(`cannot connect to ${opts.hubUrl}: ${refusal.success ? refusal.data.message : err.message}`);
+    // A refusal by the hub's middleware is not retried by socket.io: retry with our own backoff.
+    if (!socket.active && !closing) {
+      setTimeout(() => !closing && socket.connect(), retryMs).unref();
+      retryMs = Math.min(retryMs * 2, 10_000);
+    }
+  });
+  socket.on('connect', () => (retryMs = 500));
+
+  socket.on('job:start', (payload) => {
+    const msg = parseHubMessage('job:start', payload);
+    if (!msg.ok) return log(msg.error);
+    start(msg.value);
+  });
+  socket.on('job:ack', (payload) => {
+    const msg = parseHubMessage('job:ack', payload);
+    if (msg.ok) state.ack(msg.value.jobId, msg.value.seq);
+  });
+  socket.on('journal:ack', (payload) => {
+    const msg = parseHubMessage('journal:ack', payload);
+    if (msg.ok) state.set('journal.acked', String(msg.value.seq));
+  });
+
+  function start(job: JobStart): void {
+    if (!state.addJob(job.jobId, job.spec.kind)) return; // seen before: its events are in the outbox or acked
+    const done = runJob({ engine, token, ...(opts.shim ? { shim: opts.shim } : {}) }, job, (event) => queue(state.append(job.jobId, event))).finally(() =>
+      running.delete(job.jobId),
+    );
+    running.set(job.jobId, done);
+  }
+
+  /** After each hello: the whole inventory, every unacked event, the journal after the hub's cursor. */
+  async function resync(): Promise<void> {
+    send(state.pending());
+    inventory = undefined;
+    await poll();
+  }
+
+  /** Ships new journal entries and, when something may have changed, an inventory delta. */
+  async function poll(): Promise<void> {
+    if (!ready || polling) return;
+    polling = true;
+    try {
+      const entries = engine.journal.since(journalCursor);
+      if (entries.length > 0) {
+        socket.emit('journal', { entries });
+        journalCursor = entries[entries.length - 1]!.seq;
+      }
+      const due = Date.now() - lastInventoryMs >= (opts.inventoryMs ?? 5000);
+      if (inventory === undefined || entries.length > 0 || due) {
+        const now = await readInventory(engine);
+        lastInventoryMs = Date.now();
+        if (!ready) return;
+        if (inventory === undefined) socket.emit('inventory:full', now);
+        else {
+          const delta = inventoryDelta(inventory, now);
+          if (delta) socket.emit('inventory:delta', delta);
+        }
+        inventory = now;
+      }
+    } catch (err) {
+      log(`cannot read the store: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      polling = false;
+    }
+  }
+  const timer = setInterval(() => void poll(), opts.pollMs ?? 500);
+
+  function fail(err: Error): void {
+    log(err.message);
+    void shutdown().then(() => stop.reject(err));
+  }
+
+  let shutdownOnce: Promise<void> | undefined;
+  function shutdown(): Promise<void> {
+    return (shutdownOnce ??= (async () => {
+      closing = true;
+      ready = false;
+      clearInterval(timer);
+      socket.close();
+      await Promise.allSettled(running.values());
+      while (polling) await new Promise((r) => setTimeout(r, 10));
+      state.close();
+      engine.close();
+    })());
+  }
+
+  return {
+    get hostId() {
+      return hostId;
+    },
+    get ready() {
+      return ready;
+    },
+    stopped,
+    close: () => shutdown().then(() => stop.resolve()),
+  };
+}
