@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import type { Prisma } from './connect.js';
+
+/** What a caller records; the chain fields are computed here. */
+export interface AuditEntry {
+  actor: string;
+  actorName?: string | null;
+  action: string;
+  hostId?: string | null;
+  hostName?: string | null;
+  target?: string | null;
+  digest?: string | null;
+  params?: Record<string, unknown>;
+  outcome: 'success' | 'failure' | 'denied' | (string & {});
+  /** Defaults to now; the agent's journal passes the host's time. */
+  createdAt?: Date;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+const SECRET_KEY = /pass(word)?|secret|token|credential|authorization/i;
+
+/** Replaces the value of every key that names a secret, at any depth. */
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redact(v)]));
+  }
+  return value;
+}
+
+/** JSON with object keys sorted at every depth (JSONB does not keep key order). */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+interface HashedFields {
+  createdAt: Date;
+  actor: string;
+  actorName: string | null;
+  action: string;
+  hostId: string | null;
+  hostName: string | null;
+  target: string | null;
+  digest: string | null;
+  params: unknown;
+  outcome: string;
+}
+
+/** sha256 over the previous row's hash and this row's content. */
+export function auditHash(prevHash: string, row: HashedFields): string {
+  const content = canonicalJson({
+    createdAt: row.createdAt.toISOString(),
+    actor: row.actor,
+    actorName: row.actorName,
+    action: row.action,
+    hostId: row.hostId,
+    hostName: row.hostName,
+    target: row.target,
+    digest: row.digest,
+    params: row.params,
+    outcome: row.outcome,
+  });
+  return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
+}
+
+/**
+ * Appends one row. A transaction-scoped advisory lock serializes appenders
+ * (also across hub processes), so each row links to the one before it.
+ */
+export async function appendAudit(prisma: Prisma, entry: AuditEntry) {
+  const createdAt = new Date(Math.floor((entry.createdAt ?? new Date()).getTime()));
+  const fields: HashedFields = {
+    createdAt,
+    actor: entry.actor,
+    actorName: entry.actorName ?? null,
+    action: entry.action,
+    hostId: entry.hostId ?? null,
+    hostName: entry.hostName ?? null,
+    target: entry.target ?? null,
+    digest: entry.digest ?? null,
+    params: JSON.parse(JSON.stringify(redact(entry.params ?? {}))) as unknown,
+    outcome: entry.outcome,
+  };
+  return prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(70310002)`;
+    const last = await tx.auditLog.findFirst({ orderBy: { id: 'desc' }, select: { hash: true } });
+    const prevHash = last?.hash ?? GENESIS_HASH;
+    return tx.auditLog.create({
+      data: { ...fields, params: fields.params as object, prevHash, hash: auditHash(prevHash, fields) },
+    });
+  });
+}
+
+export type AuditVerification =
+  | { ok: true; checked: number }
+  | { ok: false; checked: number; firstBadId: string; reason: 'hash-mismatch' | 'broken-link' };
+
+/**
+ * Recomputes the chain from the first row. Stops at the first row whose
+ * stored hash does not match its content, or whose prevHash is not the
+ * previous row's hash (a row removed or reordered), and names it.
+ */
+export async function verifyAudit(prisma: Prisma, batchSize = 5000): Promise<AuditVerification> {
+  let prevHash = GENESIS_HASH;
+  let checked = 0;
+  let cursor: bigint | undefined;
+  for (;;) {
+    const rows = await prisma.auditLog.findMany({
+      where: cursor === undefined ? {} : { id: { gt: cursor } },
+      orderBy: { id: 'asc' },
+      take: batchSize,
+    });
+    for (const row of rows) {
+      if (row.prevHash !== prevHash) return { ok: false, checked, firstBadId: row.id.toString(), reason: 'broken-link' };
+      if (auditHash(prevHash, row) !== row.hash) return { ok: false, checked, firstBadId: row.id.toString(), reason: 'hash-mismatch' };
+      prevHash = row.hash;
+      checked++;
+    }
+    if (rows.length < batchSize) return { ok: true, checked };
+    cursor = rows[rows.length - 1]!.id;
+  }
+}
