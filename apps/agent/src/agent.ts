@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
-import { Engine } from '@drydock/engine';
+import { DrydockError, Engine } from '@drydock/engine';
 import {
   AGENT_NAMESPACE,
   PROTOCOL_VERSION,
@@ -60,7 +61,12 @@ const FATAL_REFUSALS = new Set(['version-unsupported', 'enroll-token-used']);
  */
 export function startAgent(opts: AgentOptions): Agent {
   const log = opts.log ?? (() => {});
-  const state = new AgentState(opts.stateDir ?? join(opts.root, 'agent'));
+  const state = new AgentState(stateDirOf(opts));
+  const token = () => opts.token ?? state.get('token');
+  if (!token() && !opts.enrollToken) {
+    state.close();
+    throw new DrydockError('invalid-argument', 'this host is not enrolled: give a per-host token or an enrollment token');
+  }
   const engine = Engine.open({ root: opts.root });
   const running = new Map<string, Promise<void>>();
   let hostId = state.get('host.id');
@@ -75,14 +81,10 @@ export function startAgent(opts: AgentOptions): Agent {
   const stopped = new Promise<void>((resolve, reject) => (stop = { resolve, reject }));
   stopped.catch(() => {}); // a caller that never awaits it must not crash the process
 
-  const token = () => opts.token ?? state.get('token');
   const auth = () => {
     const t = token();
-    if (t) return { token: t };
-    if (opts.enrollToken) return { enrollToken: opts.enrollToken };
-    throw new Error('no token: pass a per-host token or an enrollment token');
+    return t ? { token: t } : { enrollToken: opts.enrollToken! };
   };
-  auth(); // fail fast, before connecting
 
   // Jobs a previous agent process left running end as failed; their earlier events are still in the outbox.
   for (const id of state.unfinishedJobs()) {
@@ -205,7 +207,6 @@ export function startAgent(opts: AgentOptions): Agent {
   const timer = setInterval(() => void poll(), opts.pollMs ?? 500);
 
   function fail(err: Error): void {
-    log(err.message);
     void shutdown().then(() => stop.reject(err));
   }
 
@@ -233,4 +234,20 @@ export function startAgent(opts: AgentOptions): Agent {
     stopped,
     close: () => shutdown().then(() => stop.resolve()),
   };
+}
+
+function stateDirOf(opts: Pick<AgentOptions, 'root' | 'stateDir'>): string {
+  return opts.stateDir ?? join(opts.root, 'agent');
+}
+
+/** Whether this host was enrolled before (a per-host token is stored in its state dir). */
+export function hasStoredToken(root: string, stateDir?: string): boolean {
+  const dir = stateDirOf({ root, ...(stateDir !== undefined ? { stateDir } : {}) });
+  if (!existsSync(join(dir, 'agent.db'))) return false;
+  const state = new AgentState(dir);
+  try {
+    return state.get('token') !== undefined;
+  } finally {
+    state.close();
+  }
 }

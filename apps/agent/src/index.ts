@@ -1,2 +1,2 @@
-export { startAgent, type Agent, type AgentOptions } from './agent.js';
+export { hasStoredToken, startAgent, type Agent, type AgentOptions } from './agent.js';
 export { hostFacts } from './facts.js';

@@ -11,6 +11,8 @@ export interface CliEnv {
   /** The actor recorded in the journal: the OS user running the CLI. */
   actor: string;
   debug: boolean;
+  /** DRYDOCK_AGENT_TOKEN: `drydock agent`'s per-host token, kept out of the process list. */
+  agentToken: string | undefined;
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
@@ -22,5 +24,5 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
   } catch {
     // No passwd entry (a container): keep $USER.
   }
-  return { root, actor: `os:${user}`, debug: env.DRYDOCK_DEBUG === '1' };
+  return { root, actor: `os:${user}`, debug: env.DRYDOCK_DEBUG === '1', agentToken: env.DRYDOCK_AGENT_TOKEN || undefined };
 }

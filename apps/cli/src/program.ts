@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { defineAgent } from './commands/agent.js';
 import { defineBuilderPrune } from './commands/builder-prune.js';
 import { defineRegistryGc, defineRegistryServe } from './commands/registry.js';
 import { defineImageBuild } from './commands/image-build.js';
@@ -104,6 +105,8 @@ function buildProgram(): Command {
   const registry = configure(program.command('registry').description('Run and maintain a private registry'));
   sub(registry, 'serve', defineRegistryServe);
   sub(registry, 'gc', defineRegistryGc);
+
+  sub(program, 'agent', defineAgent);
 
   const builder = configure(program.command('builder').description('Manage builds'));
   sub(builder, 'prune', defineBuilderPrune);

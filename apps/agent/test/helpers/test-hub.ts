@@ -37,6 +37,8 @@ export class TestHub {
   readonly images = new Map<string, ImageSummary>();
   readonly containers = new Map<string, ContainerSummary>();
   fullInventories = 0;
+  /** When set, every connection is refused with this ConnectRefusal. */
+  refuseWith: { code: string; message: string } | undefined;
   deltas = 0;
   /** Called for each new event before it is stored; returning 'crash' drops it and stops the hub (a crash before the write). */
   beforeStore: (e: JobEventEnvelope) => 'store' | 'crash' = () => 'store';
@@ -89,6 +91,7 @@ export class TestHub {
 
   private wire(ns: Namespace<AgentToHubEvents, HubToAgentEvents>): void {
     ns.use((socket, next) => {
+      if (this.refuseWith) return next(Object.assign(new Error(this.refuseWith.message), { data: this.refuseWith }));
       const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
       const ok = auth.success && ('token' in auth.data ? auth.data.token === this.hostToken : this.enrollTokens.has(auth.data.enrollToken));
       if (ok) return next();
