@@ -10,7 +10,7 @@ fi
 bash scripts/check-tools.sh
 [ -d node_modules/.bin ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 (cd apps/cli && node build.mjs)
-for project in packages/engine packages/registry apps/cli; do npx tsc -p "$project/tsconfig.json" --noEmit; done
+for project in packages/engine packages/registry packages/protocol apps/agent apps/cli; do npx tsc -p "$project/tsconfig.json" --noEmit; done
 
 eval "$(bash scripts/peers.sh)"
 export DRYDOCK_REPO="$root"
