@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '@drydock/engine';
 import { startAgent, type Agent } from '../src/index.js';
 import { AgentState } from '../src/state.js';
-import { busyboxTar, cliSandbox } from '../../cli/test/helpers/cli.js';
+import { busyboxTar, cliSandbox, repoRoot } from '../../cli/test/helpers/cli.js';
+import { FilesServer, tarNames } from './helpers/files-server.js';
 import { TestHub, until } from './helpers/test-hub.js';
 
 const cli = cliSandbox();
@@ -23,8 +24,11 @@ function contextTar(dockerfile: string): Uint8Array {
   return new Uint8Array(r.stdout);
 }
 
+// Detached containers are supervised by the CLI bundle's `__shim`, as under `drydock agent`.
+const shim = { command: process.execPath, args: [join(repoRoot, 'apps/cli/dist/drydock.mjs'), '__shim'] };
+
 function start(opts: { enrollToken?: string; token?: string; stateDir?: string } = {}): Agent {
-  agent = startAgent({ hubUrl: hub.url, root, pollMs: 100, inventoryMs: 1000, ...opts });
+  agent = startAgent({ hubUrl: hub.url, root, pollMs: 100, inventoryMs: 1000, shim, ...opts });
   return agent;
 }
 
@@ -184,5 +188,72 @@ describe('agent', () => {
       [3, 'failed'],
     ]);
     expect(hub.finished('build-killed')!.event).toMatchObject({ code: 'interrupted' });
+  });
+
+  it('moves uploads and downloads over HTTP with its host token', async () => {
+    const files = new FilesServer(hub.hostToken);
+    await files.start();
+    try {
+      const a = start({ token: hub.hostToken });
+      await until(() => a.ready, 'connection');
+      files.files.set('/uploads/rootfs.tar', readFileSync(busyboxTar));
+      hub.sendJob('import-1', { kind: 'image.import', source: { kind: 'url', url: `${files.url}/uploads/rootfs.tar` }, ref: 'uploaded:1', changes: ['CMD ["sh"]'] });
+      await until(() => hub.finished('import-1') !== undefined, 'the import');
+      expect(hub.finished('import-1')!.event.type).toBe('done');
+      const imported = hub.jobEvents('import-1').find((e) => e.event.type === 'result')!.event;
+      expect(imported).toEqual({ type: 'result', result: { imageId: expect.stringMatching(/^sha256:/) } });
+
+      hub.sendJob('save-1', { kind: 'image.save', refs: ['uploaded:1'], sink: { kind: 'url', url: `${files.url}/downloads/save-1.tar` } });
+      await until(() => hub.finished('save-1') !== undefined, 'the save');
+      expect(hub.finished('save-1')!.event.type).toBe('done');
+      const saved = files.files.get('/downloads/save-1.tar')!;
+      expect(await tarNames(saved)).toContain('manifest.json');
+      expect(hub.jobEvents('save-1').find((e) => e.event.type === 'result')!.event).toEqual({ type: 'result', result: { bytes: saved.length } });
+
+      // A refused download is the job's failure, in one line.
+      hub.sendJob('import-2', { kind: 'image.import', source: { kind: 'url', url: `${files.url}/uploads/missing.tar` } });
+      await until(() => hub.finished('import-2') !== undefined, 'the failing import');
+      expect(hub.finished('import-2')!.event).toMatchObject({ type: 'failed', message: `cannot fetch ${files.url}/uploads/missing.tar: HTTP 404` });
+      expect(new Set(files.authSeen)).toEqual(new Set([`Bearer ${hub.hostToken}`]));
+    } finally {
+      await files.stop();
+    }
+  });
+
+  it('runs, diffs, commits, exports, stops and removes a container', async () => {
+    const files = new FilesServer(hub.hostToken);
+    await files.start();
+    const job = async (jobId: string, spec: Parameters<TestHub['sendJob']>[1]) => {
+      hub.sendJob(jobId, spec);
+      await until(() => hub.finished(jobId) !== undefined, jobId);
+      const end = hub.finished(jobId)!.event;
+      if (end.type !== 'done') throw new Error(`${jobId} failed: ${JSON.stringify(end)}`);
+      const result = hub.jobEvents(jobId).find((e) => e.event.type === 'result')!.event;
+      return result.type === 'result' ? result.result : {};
+    };
+    try {
+      const a = start({ token: hub.hostToken });
+      await until(() => a.ready, 'connection');
+      const { containerId } = await job('run-1', { kind: 'container.run', image: 'busybox', name: 'agent-web', network: 'none', cmd: ['sh', '-c', 'echo hi > /hello; exec sleep 1000'] });
+      await until(() => hub.containers.get(containerId!)?.status === 'running', 'the running container in the inventory');
+      // The shell writes /hello just after the start: diff until it shows (each diff is a job).
+      let diffs = 0;
+      const diff = async () => (await job(`diff-${++diffs}`, { kind: 'container.diff', container: 'agent-web' })).changes ?? [];
+      let changes = await diff();
+      while (!changes.some((c) => c.path === '/hello') && diffs < 100) changes = await diff();
+      expect(changes).toContainEqual({ kind: 'A', path: '/hello' });
+      const { imageId } = await job('commit-1', { kind: 'container.commit', container: 'agent-web', ref: 'committed:1', message: 'from the hub' });
+      await until(() => hub.images.get(imageId!)?.repoTags.includes('committed:1') === true, 'the committed image');
+      await job('export-1', { kind: 'container.export', container: 'agent-web', sink: { kind: 'url', url: `${files.url}/downloads/export-1.tar` } });
+      expect(await tarNames(files.files.get('/downloads/export-1.tar')!)).toContain('hello');
+      await job('stop-1', { kind: 'container.stop', container: 'agent-web', timeoutSec: 1 });
+      await until(() => hub.containers.get(containerId!)?.status === 'exited', 'the stopped container');
+      await job('crm-1', { kind: 'container.rm', container: 'agent-web' });
+      await until(() => !hub.containers.has(containerId!), 'the container removed from the inventory');
+      const actions = hub.journal.filter((e) => e.actor === 'user:test@example.com').map((e) => e.action);
+      expect(actions).toEqual(expect.arrayContaining(['container.commit', 'container.export']));
+    } finally {
+      await files.stop();
+    }
   });
 });
