@@ -16,6 +16,7 @@ import {
 } from '@drydock/protocol';
 import { hostFacts } from './facts.js';
 import { inventoryDelta, readInventory } from './inventory.js';
+import type { Terminal } from './exec-terminal.js';
 import { runJob } from './run-job.js';
 import { AgentState } from './state.js';
 
@@ -30,8 +31,8 @@ export interface AgentOptions {
   root: string;
   /** Where the agent keeps its outbox and token (default `<root>/agent`). */
   stateDir?: string;
-  /** How detached containers are supervised (the CLI's `__shim` entry). */
-  shim?: { command: string; args: string[] };
+  /** How to run the drydock CLI here (`node drydock.mjs`): container supervisors and exec terminals use it. */
+  cli?: { command: string; args: string[] };
   /** How often the journal is polled for work done with the CLI (default 500 ms). */
   pollMs?: number;
   /** How often the inventory is re-read when the journal is quiet (container states change too; default 5 s). */
@@ -69,6 +70,7 @@ export function startAgent(opts: AgentOptions): Agent {
   }
   const engine = Engine.open({ root: opts.root });
   const running = new Map<string, Promise<void>>();
+  const terminals = new Map<string, Terminal>();
   let hostId = state.get('host.id');
   let ready = false;
   let closing = false;
@@ -156,6 +158,17 @@ export function startAgent(opts: AgentOptions): Agent {
     const msg = parseHubMessage('job:ack', payload);
     if (msg.ok) state.ack(msg.value.jobId, msg.value.seq);
   });
+  socket.on('exec:input', (payload) => {
+    const msg = parseHubMessage('exec:input', payload);
+    if (msg.ok) terminals.get(msg.value.jobId)?.write(msg.value.data);
+  });
+  socket.on('exec:resize', (payload) => {
+    const msg = parseHubMessage('exec:resize', payload);
+    if (msg.ok) terminals.get(msg.value.jobId)?.resize(msg.value.cols, msg.value.rows);
+  });
+  const output = (jobId: string, data: Buffer) => {
+    if (ready) socket.emit('exec:output', { jobId, data });
+  };
   socket.on('journal:ack', (payload) => {
     const msg = parseHubMessage('journal:ack', payload);
     if (msg.ok) state.set('journal.acked', String(msg.value.seq));
@@ -163,7 +176,8 @@ export function startAgent(opts: AgentOptions): Agent {
 
   function start(job: JobStart): void {
     if (!state.addJob(job.jobId, job.spec.kind)) return; // seen before: its events are in the outbox or acked
-    const done = runJob({ engine, token, ...(opts.shim ? { shim: opts.shim } : {}) }, job, (event) => queue(state.append(job.jobId, event))).finally(() =>
+    const deps = { engine, root: opts.root, token, terminals, output, ...(opts.cli ? { cli: opts.cli } : {}) };
+    const done = runJob(deps, job, (event) => queue(state.append(job.jobId, event))).finally(() =>
       running.delete(job.jobId),
     );
     running.set(job.jobId, done);

@@ -2,13 +2,23 @@ import type { Engine, EngineEvent, OperationContext } from '@drydock/engine';
 import { DrydockError, isDrydockError } from '@drydock/engine';
 import type { JobEvent, JobResult, JobSpec, JobStart } from '@drydock/protocol';
 import { openSource, writeToSink, type TokenSource } from './data.js';
+import { openTerminal, type Terminal } from './exec-terminal.js';
 import { LineSplitter } from './log-lines.js';
 
 export interface JobDeps {
   engine: Engine;
+  root: string;
   token: TokenSource;
-  /** How detached containers are supervised (the CLI's `__shim` entry); without it `container.run` is refused. */
-  shim?: { command: string; args: string[] };
+  /**
+   * How to run the drydock CLI on this host (`node drydock.mjs`): detached
+   * containers are supervised by its `__shim`, and exec terminals run its
+   * `exec -it`. Without it `container.run` and `container.exec` are refused.
+   */
+  cli?: { command: string; args: string[] };
+  /** Open exec terminals by job id, for `exec:input` and `exec:resize`. */
+  terminals: Map<string, Terminal>;
+  /** Live terminal output of an exec job. */
+  output: (jobId: string, data: Buffer) => void;
 }
 
 /**
@@ -30,7 +40,7 @@ export async function runJob(deps: JobDeps, job: JobStart, emit: (e: JobEvent) =
   };
   emit({ type: 'started', kind: job.spec.kind });
   try {
-    const result = await perform(deps, ctx, job.spec);
+    const result = await perform(deps, ctx, job);
     lines.flush();
     emit({ type: 'result', result });
     emit({ type: 'done', durationMs: Date.now() - started });
@@ -60,8 +70,9 @@ function toJobEvent(e: EngineEvent, lines: LineSplitter): JobEvent | null {
   }
 }
 
-async function perform(deps: JobDeps, ctx: OperationContext, spec: JobSpec): Promise<JobResult> {
+async function perform(deps: JobDeps, ctx: OperationContext, job: JobStart): Promise<JobResult> {
   const { engine } = deps;
+  const spec = job.spec;
   switch (spec.kind) {
     case 'image.build': {
       const stream = await openSource(spec.context, deps.token);
@@ -98,7 +109,7 @@ async function perform(deps: JobDeps, ctx: OperationContext, spec: JobSpec): Pro
     case 'image.save':
       return { bytes: await writeToSink(spec.sink, deps.token, (out) => engine.save(ctx, spec.refs, out)) };
     case 'container.run': {
-      if (!deps.shim) throw unsupported('running containers needs the agent started from the drydock CLI');
+      if (!deps.cli) throw unsupported('running containers needs the agent started from the drydock CLI');
       const record = await engine.containers.create(ctx, {
         image: spec.image,
         env: spec.env,
@@ -106,7 +117,7 @@ async function perform(deps: JobDeps, ctx: OperationContext, spec: JobSpec): Pro
         labels: spec.labels,
         ...pick(spec, ['name', 'cmd', 'entrypoint', 'workdir', 'user', 'network']),
       });
-      await engine.containers.start(ctx, record.id, { detach: deps.shim });
+      await engine.containers.start(ctx, record.id, { detach: { command: deps.cli.command, args: [...deps.cli.args, '__shim'] } });
       return { containerId: record.id };
     }
     case 'container.stop':
@@ -136,7 +147,28 @@ async function perform(deps: JobDeps, ctx: OperationContext, spec: JobSpec): Pro
     case 'image.push':
       throw unsupported(`${spec.kind} needs the engine's registry client, which this agent's engine does not have yet`);
     case 'container.exec':
-      throw unsupported('exec with a terminal is not implemented by this agent yet');
+      return { exitCode: await execTerminal(deps, job.jobId, spec) };
+  }
+}
+
+/**
+ * `drydock exec -it` on a pty of the hub's terminal size, its output live to
+ * the hub. It runs the CLI (the engine's exec relays the process's own stdio).
+ */
+async function execTerminal(deps: JobDeps, jobId: string, spec: Extract<JobSpec, { kind: 'container.exec' }>): Promise<number> {
+  if (!deps.cli) throw unsupported('exec needs the agent started from the drydock CLI');
+  deps.engine.containers.store.resolve(spec.container); // fail early, as a job error, for an unknown container
+  const args = [...deps.cli.args, 'exec', '-i', '-t', ...spec.env.flatMap((e) => ['-e', e])];
+  if (spec.user !== undefined) args.push('-u', spec.user);
+  if (spec.workdir !== undefined) args.push('-w', spec.workdir);
+  args.push(spec.container, ...spec.cmd);
+  const env = { ...process.env, DRYDOCK_ROOT: deps.root };
+  const terminal = openTerminal(deps.cli.command, args, { cols: spec.cols ?? 80, rows: spec.rows ?? 24 }, env, (data) => deps.output(jobId, data));
+  deps.terminals.set(jobId, terminal);
+  try {
+    return await terminal.exited;
+  } finally {
+    deps.terminals.delete(jobId);
   }
 }
 

@@ -24,11 +24,11 @@ function contextTar(dockerfile: string): Uint8Array {
   return new Uint8Array(r.stdout);
 }
 
-// Detached containers are supervised by the CLI bundle's `__shim`, as under `drydock agent`.
-const shim = { command: process.execPath, args: [join(repoRoot, 'apps/cli/dist/drydock.mjs'), '__shim'] };
+// The CLI bundle supervises detached containers and runs exec terminals, as under `drydock agent`.
+const cliEntry = { command: process.execPath, args: [join(repoRoot, 'apps/cli/dist/drydock.mjs')] };
 
 function start(opts: { enrollToken?: string; token?: string; stateDir?: string } = {}): Agent {
-  agent = startAgent({ hubUrl: hub.url, root, pollMs: 100, inventoryMs: 1000, shim, ...opts });
+  agent = startAgent({ hubUrl: hub.url, root, pollMs: 100, inventoryMs: 1000, cli: cliEntry, ...opts });
   return agent;
 }
 
@@ -255,5 +255,26 @@ describe('agent', () => {
     } finally {
       await files.stop();
     }
+  });
+
+  it('gives the hub a terminal for exec, with input, resizes and the exit code', async () => {
+    const a = start({ token: hub.hostToken });
+    await until(() => a.ready, 'connection');
+    hub.sendJob('run-exec', { kind: 'container.run', image: 'busybox', name: 'agent-exec', network: 'none', cmd: ['sleep', '1000'] });
+    await until(() => hub.finished('run-exec')?.event.type === 'done', 'the container');
+    const output = () => hub.execOutput.get('exec-1')?.toString() ?? '';
+    hub.sendJob('exec-1', { kind: 'container.exec', container: 'agent-exec', cmd: ['sh'], cols: 90, rows: 20 });
+    await until(() => output().includes('# '), 'the shell prompt');
+    hub.execInput('exec-1', 'stty size; echo answer-$((6*7))\n');
+    await until(() => output().includes('answer-42'), 'the command output');
+    expect(output()).toMatch(/20 90\r?\n/);
+    hub.execResize('exec-1', 120, 40);
+    hub.execInput('exec-1', 'stty size\n');
+    await until(() => /40 120\r?\n/.test(output()), 'the new size');
+    hub.execInput('exec-1', 'exit 3\n');
+    await until(() => hub.finished('exec-1') !== undefined, 'the exec job');
+    expect(hub.jobEvents('exec-1').map((e) => e.event)).toContainEqual({ type: 'result', result: { exitCode: 3 } });
+    hub.sendJob('rm-exec', { kind: 'container.rm', container: 'agent-exec', force: true });
+    await until(() => hub.finished('rm-exec')?.event.type === 'done', 'the removal');
   });
 });

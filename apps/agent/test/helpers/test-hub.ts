@@ -36,6 +36,7 @@ export class TestHub {
   readonly hellos: Hello[] = [];
   readonly images = new Map<string, ImageSummary>();
   readonly containers = new Map<string, ContainerSummary>();
+  readonly execOutput = new Map<string, Buffer>();
   fullInventories = 0;
   /** When set, every connection is refused with this ConnectRefusal. */
   refuseWith: { code: string; message: string } | undefined;
@@ -79,6 +80,14 @@ export class TestHub {
   sendJob(jobId: string, spec: JobSpecInput, actor = 'user:test@example.com'): void {
     if (!this.socket) throw new Error('no agent connected');
     this.socket.emit('job:start', { jobId, actor, spec } as never);
+  }
+
+  execInput(jobId: string, text: string): void {
+    this.socket?.emit('exec:input', { jobId, data: Buffer.from(text) });
+  }
+
+  execResize(jobId: string, cols: number, rows: number): void {
+    this.socket?.emit('exec:resize', { jobId, cols, rows });
   }
 
   jobEvents(jobId: string): JobEventEnvelope[] {
@@ -130,6 +139,10 @@ export class TestHub {
           acks.set(e.jobId, e.seq);
         }
         for (const [jobId, seq] of acks) socket.emit('job:ack', { jobId, seq });
+      });
+      socket.on('exec:output', (payload) => {
+        const out = this.check('exec:output', payload);
+        if (out) this.execOutput.set(out.jobId, Buffer.concat([this.execOutput.get(out.jobId) ?? Buffer.alloc(0), out.data]));
       });
       socket.on('journal', (payload) => {
         const batch = this.check('journal', payload);

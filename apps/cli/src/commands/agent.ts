@@ -4,6 +4,12 @@ import { CliExit, err } from '../runtime.js';
 import { shimCommand } from '../shim.js';
 import { VERSION } from '../version.js';
 
+/** How to run this very CLI (`node drydock.mjs`): the shim's command without its `__shim` verb. */
+function thisCli(): { command: string; args: string[] } {
+  const { command, args } = shimCommand();
+  return { command, args: args.filter((a) => a !== '__shim') };
+}
+
 interface AgentFlags {
   hub: string;
   token?: string;
@@ -37,7 +43,7 @@ export function defineAgent(cmd: Command): Command {
         hubUrl: flags.hub,
         root,
         agentVersion: VERSION,
-        shim: shimCommand(),
+        cli: thisCli(),
         log: (line) => err(`drydock agent: ${line}`),
         ...(token ? { token } : {}),
         ...(flags.enrollToken ? { enrollToken: flags.enrollToken } : {}),
