@@ -1,7 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliSandbox, expectCleanFailure, repoRoot } from '../../cli/test/helpers/cli.js';
+import { busyboxTar, cliSandbox, expectCleanFailure, repoRoot } from '../../cli/test/helpers/cli.js';
+import { AgentState } from '../src/state.js';
 import { TestHub, until } from './helpers/test-hub.js';
 
 const cli = cliSandbox();
@@ -71,5 +73,47 @@ describe('drydock agent', () => {
     } finally {
       await refusing.stop();
     }
+  });
+
+  it('loses no log line when the agent is killed mid-build while the hub is down', async () => {
+    expect(cli.run(['import', busyboxTar, 'busybox:latest']).status).toBe(0);
+    const ctx = mkdtempSync(join(cli.dir, 'ctx-'));
+    writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\nRUN for i in $(seq 1 30); do echo line-$i; sleep 0.05; done\n');
+    const tar = spawnSync('tar', ['-C', ctx, '-cf', '-', '.']).stdout;
+    const env = { ...cli.env, DRYDOCK_AGENT_TOKEN: hub.hostToken };
+    const spawnAgent = () => spawn(join(repoRoot, 'bin/drydock'), ['agent', '--hub', hub.url], { env, stdio: 'ignore' });
+
+    const first = spawnAgent();
+    const firstExit = new Promise((resolve) => first.on('close', resolve));
+    await until(() => hub.connected, 'the agent');
+    hub.beforeStore = (e) => (e.event.type === 'log' && e.event.text === 'line-3' ? 'crash' : 'store');
+    hub.sendJob('killed-build', { kind: 'image.build', context: { kind: 'inline', data: new Uint8Array(tar) }, noCache: true });
+    await until(() => hub.whenCrashed() !== undefined, 'the hub to crash at line-3');
+    await hub.whenCrashed();
+    hub.beforeStore = () => 'store';
+    // While the hub is down the agent keeps the lines on disk; kill it once line-8 is there.
+    const outbox = new AgentState(join(cli.env.DRYDOCK_ROOT, 'agent'));
+    const texts = () => outbox.pending().flatMap((e) => (e.jobId === 'killed-build' && e.event.type === 'log' ? [e.event.text] : []));
+    await until(() => texts().includes('line-8'), 'line-8 in the outbox');
+    first.kill('SIGKILL');
+    await firstExit;
+    const onDisk = texts();
+    outbox.close();
+
+    await hub.start();
+    const second = spawnAgent();
+    const secondExit = new Promise((resolve) => second.on('close', resolve));
+    await until(() => hub.finished('killed-build') !== undefined, 'the interrupted build');
+    second.kill('SIGTERM');
+    await secondExit;
+
+    const events = hub.jobEvents('killed-build');
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const logged = events.flatMap((e) => (e.event.type === 'log' ? [e.event.text] : []));
+    expect(logged).toEqual(logged.map((_, i) => `line-${i + 1}`));
+    expect(logged).toEqual(expect.arrayContaining(onDisk));
+    expect(logged.length).toBeGreaterThanOrEqual(8);
+    expect(events.at(-1)!.event).toMatchObject({ type: 'failed', code: 'interrupted' });
+    expect(hub.problems).toEqual([]);
   });
 });
