@@ -126,28 +126,33 @@ export function startAgent(opts: AgentOptions): Agent {
       journalCursor = ack.data.journalSeq;
       outgoing = [];
       ready = true;
+      retryMs = 500;
       log(`connected to ${opts.hubUrl} as host ${hostId}`);
       void resync();
     });
   });
 
+  let retryMs = 500;
+  /** socket.io gives up after a refusal or a disconnect by the hub itself: we retry, with backoff. */
+  const retry = () => {
+    if (socket.active || closing) return;
+    setTimeout(() => !closing && !socket.connected && socket.connect(), retryMs).unref();
+    retryMs = Math.min(retryMs * 2, 10_000);
+  };
+
   socket.on('disconnect', (reason) => {
     ready = false;
-    if (!closing) log(`disconnected from the hub (${reason}); reconnecting`);
+    if (closing) return;
+    log(`disconnected from the hub (${reason}); reconnecting`);
+    if (reason === 'io server disconnect') retry();
   });
 
-  let retryMs = 500;
   socket.on('connect_error', (err: Error & { data?: unknown }) => {
     const refusal = connectRefusalSchema.safeParse(err.data);
     if (refusal.success && FATAL_REFUSALS.has(refusal.data.code)) return fail(new Error(`the hub refused this agent: ${refusal.data.message}`));
     log(`cannot connect to ${opts.hubUrl}: ${refusal.success ? refusal.data.message : err.message}`);
-    // A refusal by the hub's middleware is not retried by socket.io: retry with our own backoff.
-    if (!socket.active && !closing) {
-      setTimeout(() => !closing && socket.connect(), retryMs).unref();
-      retryMs = Math.min(retryMs * 2, 10_000);
-    }
+    retry();
   });
-  socket.on('connect', () => (retryMs = 500));
 
   socket.on('job:start', (payload) => {
     const msg = parseHubMessage('job:start', payload);

@@ -71,6 +71,14 @@ describe('agent', () => {
     expect(hub.hellos.length).toBe(2);
   });
 
+  it('connects again when the hub disconnects it', async () => {
+    hub.kickHellos = 2;
+    const hellos = hub.hellos.length;
+    const a = start({ token: hub.hostToken });
+    await until(() => a.ready, 'a connection that lasts');
+    expect(hub.hellos.length).toBe(hellos + 3);
+  });
+
   it('streams a build and loses no log line when the hub dies mid-build', async () => {
     const a = start({ token: hub.hostToken });
     await until(() => a.ready, 'connection');

@@ -36,6 +36,8 @@ export class TestHub {
   readonly hellos: Hello[] = [];
   readonly images = new Map<string, ImageSummary>();
   readonly containers = new Map<string, ContainerSummary>();
+  /** How many hellos to answer by disconnecting the agent (a hub that kicks it out). */
+  kickHellos = 0;
   readonly execOutput = new Map<string, Buffer>();
   fullInventories = 0;
   /** When set, every connection is refused with this ConnectRefusal. */
@@ -113,6 +115,10 @@ export class TestHub {
         const hello = this.check('hello', payload);
         if (!hello) return;
         this.hellos.push(hello);
+        if (this.kickHellos > 0) {
+          this.kickHellos--;
+          return void socket.disconnect(true);
+        }
         let token: string | undefined;
         if (auth.enrollToken) {
           this.enrollTokens.delete(auth.enrollToken);
