@@ -13,6 +13,14 @@ export interface CliEnv {
   debug: boolean;
   /** DRYDOCK_AGENT_TOKEN: `drydock agent`'s per-host token, kept out of the process list. */
   agentToken: string | undefined;
+  /** The hub (`drydock up`): PORT, DATABASE_URL, the first admin, the secrets key. */
+  hub: {
+    port: string | undefined;
+    databaseUrl: string | undefined;
+    adminEmail: string | undefined;
+    adminPassword: string | undefined;
+    secretKey: string | undefined;
+  };
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
@@ -24,5 +32,13 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
   } catch {
     // No passwd entry (a container): keep $USER.
   }
-  return { root, actor: `os:${user}`, debug: env.DRYDOCK_DEBUG === '1', agentToken: env.DRYDOCK_AGENT_TOKEN || undefined };
+  return { root, actor: `os:${user}`, debug: env.DRYDOCK_DEBUG === '1', agentToken: env.DRYDOCK_AGENT_TOKEN || undefined,
+    hub: {
+      port: env.PORT || undefined,
+      databaseUrl: env.DATABASE_URL || undefined,
+      adminEmail: env.DRYDOCK_ADMIN_EMAIL || undefined,
+      adminPassword: env.DRYDOCK_ADMIN_PASSWORD || undefined,
+      secretKey: env.DRYDOCK_SECRET_KEY || undefined,
+    },
+  };
 }

@@ -62,3 +62,21 @@ export async function enrollHost(prisma: Prisma, enrollToken: string, facts: Hos
     return { hostId: host.id, token };
   });
 }
+
+/**
+ * The host `drydock up` runs its own agent on: its per-host token when the hub
+ * still knows `known`, else a new host (named `name`) and token. Lets the local
+ * agent connect without an enrollment round.
+ */
+export async function ensureLocalHost(prisma: Prisma, name: string, known?: string): Promise<string> {
+  if (known && (await hostForToken(prisma, known))) return known;
+  const token = newToken('ddh');
+  await prisma.$transaction(async (tx) => {
+    let hostName = name;
+    for (let i = 2; await tx.host.findUnique({ where: { name: hostName } }); i++) hostName = `${name}-${i}`;
+    const host = await tx.host.create({ data: { name: hostName } });
+    await tx.hostToken.create({ data: { kind: 'host', tokenHash: hashToken(token), hostId: host.id } });
+  });
+  await appendAudit(prisma, { actor: 'system', action: 'host.enroll', hostName: name, params: { local: true }, outcome: 'success' });
+  return token;
+}
