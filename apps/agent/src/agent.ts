@@ -71,6 +71,7 @@ export function startAgent(opts: AgentOptions): Agent {
   const engine = Engine.open({ root: opts.root });
   const running = new Map<string, Promise<void>>();
   const terminals = new Map<string, Terminal>();
+  const cancelled = new Set<string>();
   let hostId = state.get('host.id');
   let ready = false;
   let closing = false;
@@ -163,6 +164,14 @@ export function startAgent(opts: AgentOptions): Agent {
     const msg = parseHubMessage('job:ack', payload);
     if (msg.ok) state.ack(msg.value.jobId, msg.value.seq);
   });
+  socket.on('job:cancel', (payload) => {
+    const msg = parseHubMessage('job:cancel', payload);
+    if (!msg.ok) return;
+    const terminal = terminals.get(msg.value.jobId);
+    if (!terminal) return log(`job ${msg.value.jobId} cannot be cancelled: only exec sessions stop midway`);
+    cancelled.add(msg.value.jobId);
+    terminal.kill();
+  });
   socket.on('exec:input', (payload) => {
     const msg = parseHubMessage('exec:input', payload);
     if (msg.ok) terminals.get(msg.value.jobId)?.write(msg.value.data);
@@ -181,10 +190,11 @@ export function startAgent(opts: AgentOptions): Agent {
 
   function start(job: JobStart): void {
     if (!state.addJob(job.jobId, job.spec.kind)) return; // seen before: its events are in the outbox or acked
-    const deps = { engine, root: opts.root, token, terminals, output, ...(opts.cli ? { cli: opts.cli } : {}) };
-    const done = runJob(deps, job, (event) => queue(state.append(job.jobId, event))).finally(() =>
-      running.delete(job.jobId),
-    );
+    const deps = { engine, root: opts.root, token, terminals, output, cancelled, ...(opts.cli ? { cli: opts.cli } : {}) };
+    const done = runJob(deps, job, (event) => queue(state.append(job.jobId, event))).finally(() => {
+      running.delete(job.jobId);
+      cancelled.delete(job.jobId);
+    });
     running.set(job.jobId, done);
   }
 

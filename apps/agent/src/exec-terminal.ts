@@ -53,6 +53,8 @@ sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
 export interface Terminal {
   write(data: Uint8Array): void;
   resize(cols: number, rows: number): void;
+  /** Ends the session: the relay exits and closes the pty, which hangs up the command. */
+  kill(): void;
   /** Resolves with the command's exit code. */
   readonly exited: Promise<number>;
 }
@@ -79,6 +81,7 @@ export function openTerminal(
   return {
     write: (data) => void child.stdin!.write(data),
     resize: (cols, rows) => void control.write(`${cols} ${rows}\n`),
+    kill: () => void child.kill('SIGTERM'),
     exited,
   };
 }

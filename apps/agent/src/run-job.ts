@@ -19,6 +19,8 @@ export interface JobDeps {
   terminals: Map<string, Terminal>;
   /** Live terminal output of an exec job. */
   output: (jobId: string, data: Buffer) => void;
+  /** Jobs the hub cancelled; only exec terminals can stop midway (engine operations take no abort signal). */
+  cancelled: Set<string>;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function runJob(deps: JobDeps, job: JobStart, emit: (e: JobEvent) =
     emit({ type: 'done', durationMs: Date.now() - started });
   } catch (err) {
     lines.flush();
-    const code = isDrydockError(err) ? err.code : 'internal';
+    const code = deps.cancelled.has(job.jobId) ? 'cancelled' : isDrydockError(err) ? err.code : 'internal';
     emit({ type: 'failed', code, message: err instanceof Error ? err.message : String(err), step: failedStep });
   }
 }
@@ -166,7 +168,9 @@ async function execTerminal(deps: JobDeps, jobId: string, spec: Extract<JobSpec,
   const terminal = openTerminal(deps.cli.command, args, { cols: spec.cols ?? 80, rows: spec.rows ?? 24 }, env, (data) => deps.output(jobId, data));
   deps.terminals.set(jobId, terminal);
   try {
-    return await terminal.exited;
+    const code = await terminal.exited;
+    if (deps.cancelled.has(jobId)) throw new DrydockError('internal', 'the exec session was cancelled');
+    return code;
   } finally {
     deps.terminals.delete(jobId);
   }

@@ -265,7 +265,7 @@ describe('agent', () => {
     }
   });
 
-  it('gives the hub a terminal for exec, with input, resizes and the exit code', async () => {
+  it('gives the hub a terminal for exec, with input, resizes, the exit code and cancel', async () => {
     const a = start({ token: hub.hostToken });
     await until(() => a.ready, 'connection');
     hub.sendJob('run-exec', { kind: 'container.run', image: 'busybox', name: 'agent-exec', network: 'none', cmd: ['sleep', '1000'] });
@@ -282,6 +282,12 @@ describe('agent', () => {
     hub.execInput('exec-1', 'exit 3\n');
     await until(() => hub.finished('exec-1') !== undefined, 'the exec job');
     expect(hub.jobEvents('exec-1').map((e) => e.event)).toContainEqual({ type: 'result', result: { exitCode: 3 } });
+    // A cancelled session ends as cancelled, its shell hung up.
+    hub.sendJob('exec-2', { kind: 'container.exec', container: 'agent-exec', cmd: ['sh'] });
+    await until(() => (hub.execOutput.get('exec-2')?.toString() ?? '').includes('# '), 'the second prompt');
+    hub.cancel('exec-2');
+    await until(() => hub.finished('exec-2') !== undefined, 'the cancelled exec');
+    expect(hub.finished('exec-2')!.event).toMatchObject({ type: 'failed', code: 'cancelled' });
     hub.sendJob('rm-exec', { kind: 'container.rm', container: 'agent-exec', force: true });
     await until(() => hub.finished('rm-exec')?.event.type === 'done', 'the removal');
   });

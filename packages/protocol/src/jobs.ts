@@ -107,7 +107,10 @@ export const jobStartSchema = z.object({
 export type JobStart = z.infer<typeof jobStartSchema>;
 export type JobStartInput = z.input<typeof jobStartSchema>;
 
-/** Hub → agent: stop a running job (it ends with a `failed` event, code `cancelled`). */
+/**
+ * Hub → agent: stop a running job (it ends with a `failed` event, code
+ * `cancelled`). Agents of protocol 1 stop exec sessions; other jobs run on.
+ */
 export const jobCancelSchema = z.object({ jobId: jobIdSchema });
 export type JobCancel = z.infer<typeof jobCancelSchema>;
 

@@ -88,6 +88,10 @@ export class TestHub {
     this.socket?.emit('exec:input', { jobId, data: Buffer.from(text) });
   }
 
+  cancel(jobId: string): void {
+    this.socket?.emit('job:cancel', { jobId });
+  }
+
   execResize(jobId: string, cols: number, rows: number): void {
     this.socket?.emit('exec:resize', { jobId, cols, rows });
   }
