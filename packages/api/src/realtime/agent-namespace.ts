@@ -1,4 +1,4 @@
-import { appendAudit } from '@drydock/db';
+import { appendAudit, hashToken } from '@drydock/db';
 import {
   AGENT_NAMESPACE,
   PROTOCOL_VERSION,
@@ -47,8 +47,17 @@ export function attachAgentNamespace(io: Server, hub: Hub, log: (line: string) =
     const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
     if (!auth.success) return next(refusal('unauthorized', 'a host token or enrollment token is required'));
     if ('enrollToken' in auth.data) {
-      socket.data.enrollToken = auth.data.enrollToken;
-      return next();
+      const enrollToken = auth.data.enrollToken;
+      // Checked here so a spent token is refused at connect (the agent stops); claimed in hello.
+      hub.prisma.hostToken.findUnique({ where: { tokenHash: hashToken(enrollToken) } }).then(
+        (row) => {
+          if (!row || row.kind !== 'enroll' || row.usedAt) return next(refusal('enroll-token-used', 'this enrollment token is unknown or already used'));
+          socket.data.enrollToken = enrollToken;
+          next();
+        },
+        (err: Error) => next(err),
+      );
+      return;
     }
     hostForToken(hub.prisma, auth.data.token).then(
       (host) => {
