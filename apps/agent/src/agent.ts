@@ -200,7 +200,7 @@ export function startAgent(opts: AgentOptions): Agent {
 
   /** After each hello: the whole inventory, every unacked event, the journal after the hub's cursor. */
   async function resync(): Promise<void> {
-    send(state.pending());
+    for (const page of state.pendingPages(BATCH)) socket.emit('job:events', { events: page });
     inventory = undefined;
     await poll();
   }

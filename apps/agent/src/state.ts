@@ -48,15 +48,21 @@ export class AgentState {
     })();
   }
 
-  /** Every unacknowledged event, in the order it was made. */
-  pending(limit = 10_000): JobEventEnvelope[] {
-    const rows = this.db.prepare('SELECT job_id, seq, time_ms, event FROM outbox ORDER BY rowid LIMIT ?').all(limit) as {
-      job_id: string;
-      seq: number;
-      time_ms: number;
-      event: string;
-    }[];
-    return rows.map((r) => ({ jobId: r.job_id, seq: r.seq, timeMs: r.time_ms, event: JSON.parse(r.event) as JobEvent }));
+  /** Unacknowledged events in the order they were made, a page at a time (all of them by default). */
+  pending(limit = Number.MAX_SAFE_INTEGER): JobEventEnvelope[] {
+    return [...this.pendingPages(limit)].flat().slice(0, limit);
+  }
+
+  /** Pages of unacknowledged events, oldest first: a long backlog is read a page at a time. */
+  *pendingPages(pageSize = 500): Generator<JobEventEnvelope[]> {
+    let after = 0;
+    const page = this.db.prepare('SELECT rowid, job_id, seq, time_ms, event FROM outbox WHERE rowid > ? ORDER BY rowid LIMIT ?');
+    for (;;) {
+      const rows = page.all(after, pageSize) as { rowid: number; job_id: string; seq: number; time_ms: number; event: string }[];
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]!.rowid;
+      yield rows.map((r) => ({ jobId: r.job_id, seq: r.seq, timeMs: r.time_ms, event: JSON.parse(r.event) as JobEvent }));
+    }
   }
 
   /** The hub stored every event of `jobId` up to `seq`. */
