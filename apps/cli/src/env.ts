@@ -21,6 +21,12 @@ export interface CliEnv {
     adminPassword: string | undefined;
     secretKey: string | undefined;
   };
+  /** Docker's client configuration directory (config.json): DOCKER_CONFIG, else ~/.docker. */
+  dockerConfig: string;
+  /** Registries reached over plain HTTP besides loopback: DRYDOCK_INSECURE_REGISTRIES, comma-separated host[:port] or CIDR. */
+  insecureRegistries: string[];
+  /** Per-registry TLS files, Docker's layout: DRYDOCK_CERTS_D, else /etc/docker/certs.d. */
+  certsDir: string;
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
@@ -32,7 +38,11 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
   } catch {
     // No passwd entry (a container): keep $USER.
   }
-  return { root, actor: `os:${user}`, debug: env.DRYDOCK_DEBUG === '1', agentToken: env.DRYDOCK_AGENT_TOKEN || undefined,
+  return {
+    root,
+    actor: `os:${user}`,
+    debug: env.DRYDOCK_DEBUG === '1',
+    agentToken: env.DRYDOCK_AGENT_TOKEN || undefined,
     hub: {
       port: env.PORT || undefined,
       databaseUrl: env.DATABASE_URL || undefined,
@@ -40,5 +50,13 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
       adminPassword: env.DRYDOCK_ADMIN_PASSWORD || undefined,
       secretKey: env.DRYDOCK_SECRET_KEY || undefined,
     },
+    dockerConfig: env.DOCKER_CONFIG || join(homedir(), '.docker'),
+    insecureRegistries: (env.DRYDOCK_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    certsDir: env.DRYDOCK_CERTS_D || '/etc/docker/certs.d',
   };
+}
+
+/** One environment variable, for flags that name one (`--build-arg NAME`, `-e NAME`, `--secret env=NAME`). */
+export function envVar(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env[name];
 }

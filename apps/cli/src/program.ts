@@ -13,6 +13,8 @@ import { defineImageRm } from './commands/image-rm.js';
 import { defineImageSave } from './commands/image-save.js';
 import { defineImageTag } from './commands/image-tag.js';
 import { defineImageLs } from './commands/images-ls.js';
+import { defineImagePull, defineImagePush } from './commands/image-push-pull.js';
+import { defineLogin, defineLogout } from './commands/login.js';
 import { defineSystemDf } from './commands/system-df.js';
 import { defineContainerCreate, defineContainerRun } from './commands/container-run.js';
 import {
@@ -70,6 +72,8 @@ function buildProgram(): Command {
     ['import', defineImageImport, [], 'import'],
     ['prune', defineImagePrune, [], null],
     ['build', defineImageBuild, [], 'build'],
+    ['push', defineImagePush, [], 'push'],
+    ['pull', defineImagePull, [], 'pull'],
   ];
   for (const [name, define, aliases, shortcut] of imageCommands) {
     sub(image, name, define, ...aliases);
@@ -102,6 +106,9 @@ function buildProgram(): Command {
     if (name === 'rm') c.alias('remove');
     for (const s of shortcuts) sub(program, s, define);
   }
+
+  sub(program, 'login', defineLogin);
+  sub(program, 'logout', defineLogout);
 
   const registry = configure(program.command('registry').description('Run and maintain a private registry'));
   sub(registry, 'serve', defineRegistryServe);

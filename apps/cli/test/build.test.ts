@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,11 +82,87 @@ describe('build', () => {
     expect(box.run(['images', '-q', 'broken']).stdout).toBe('');
   });
 
-  it('runs heredoc scripts, RUN --network=none, and refuses --mount clearly', () => {
+  it('runs heredoc scripts and RUN --network=none', () => {
     const text = ['FROM base:1', 'RUN <<EOF', 'echo script > /script', 'echo second >> /script', 'EOF', 'RUN cat > /doc <<EOT', 'from a heredoc', 'EOT', 'RUN --network=none ls /sys/class/net > /nets'].join('\n');
     expect(box.run(['build', '-q', '-t', 'heredoc:1', context(text)]).status).toBe(0);
     expect(box.run(['run', '--rm', '--network', 'none', 'heredoc:1', 'cat', '/script', '/doc', '/nets']).stdout).toBe('script\nsecond\nfrom a heredoc\nlo\n');
-    expect(buildFailure(box.run(['build', context('FROM base:1\nRUN --mount=type=cache,target=/c true\n')]))).toMatch(/Dockerfile:2: .*RUN --mount=type=cache,target=\/c is not supported yet/);
+  });
+
+  it('keeps a cache mount across builds and --no-cache, and builder prune empties it', () => {
+    const dir = context('FROM base:1\nRUN --mount=type=cache,target=/cache,id=counter echo run >> /cache/log && wc -l < /cache/log > /count\n');
+    const count = () => box.run(['run', '--rm', '--network', 'none', 'counted:1', 'cat', '/count']).stdout.trim();
+    expect(box.run(['build', '-q', '-t', 'counted:1', dir]).status).toBe(0);
+    expect(count()).toBe('1');
+    expect(box.run(['build', '-q', '--no-cache', '-t', 'counted:1', dir]).status).toBe(0);
+    expect(count()).toBe('2');
+    expect(box.run(['build', '-t', 'counted:1', dir]).stderr).toMatch(/^#2 CACHED$/m);
+    expect(box.run(['builder', 'prune', '-f']).status).toBe(0);
+    expect(box.run(['build', '-q', '-t', 'counted:1', dir]).status).toBe(0);
+    expect(count()).toBe('1');
+  });
+
+  it('reruns a RUN whose bound context file changed, and never keeps a secret', () => {
+    const dir = context('FROM base:1\nRUN --mount=type=bind,source=input.txt,target=/in --mount=type=secret,id=key cat /in /run/secrets/key > /dev/null && cp /in /out\n', { 'input.txt': 'one\n', 'key.txt': 'hunter2\n' });
+    const build = () => box.run(['build', '-q', '--secret', `id=key,src=${dir}/key.txt`, '-t', 'bound:1', dir]);
+    expect(build().status).toBe(0);
+    writeFileSync(join(dir, 'input.txt'), 'two\n');
+    expect(build().status).toBe(0);
+    expect(box.run(['run', '--rm', '--network', 'none', 'bound:1', 'cat', '/out']).stdout).toBe('two\n');
+    const saved = join(box.dir, 'bound.tar');
+    expect(box.run(['save', '-o', saved, 'bound:1']).status).toBe(0);
+    const listing = execFileSync('sh', ['-c', `mkdir -p ${saved}.d && tar -C ${saved}.d -xf ${saved} && for l in ${saved}.d/blobs/sha256/*; do tar -tf $l 2>/dev/null; done`]).toString();
+    expect(listing).toMatch(/^out$/m);
+    expect(listing).not.toMatch(/^run\/secrets\/key$/m);
+    expect(spawnSync('grep', ['-rq', 'hunter2', `${saved}.d`]).status).toBe(1);
+  });
+
+  it('refuses a required secret that was not given, and an unknown mount type', () => {
+    expect(buildFailure(box.run(['build', context('FROM base:1\nRUN --mount=type=secret,id=nope,required true\n')]))).toMatch(/Dockerfile:2: .*secret nope not found/);
+    expect(buildFailure(box.run(['build', context('FROM base:1\nRUN --mount=type=ssh true\n')]))).toMatch(/Dockerfile:2: .*RUN --mount=type=ssh is not supported/);
+    expect(buildFailure(box.run(['build', context('FROM base:1\nRUN --mount=type=cache true\n')]))).toMatch(/Dockerfile:2: .*target is required/);
+  });
+
+  it('gives identical digests for identical inputs with --reproducible, in two stores', () => {
+    const dir = context('FROM base:1\nRUN mkdir /made && echo same > /made/file\nCOPY in.txt /made/\n', { 'in.txt': 'input\n' });
+    const other = cliSandbox();
+    try {
+      // The same base image in both stores (an import would stamp its own time).
+      const baseTar = join(box.dir, 'base.tar');
+      expect(box.run(['save', '-o', baseTar, 'base:1']).status).toBe(0);
+      expect(other.run(['load', '-i', baseTar]).status).toBe(0);
+      const a = box.run(['build', '-q', '--reproducible', dir]).stdout.trim();
+      const b = other.run(['build', '-q', '--reproducible', dir]).stdout.trim();
+      expect(a).toMatch(/^sha256:/);
+      expect(b).toBe(a);
+      expect(JSON.parse(box.run(['inspect', a]).stdout)[0].Created).toBe('1970-01-01T00:00:00Z');
+      const withEpoch = box.run(['build', '-q', '--build-arg', 'SOURCE_DATE_EPOCH=1700000000', dir]).stdout.trim();
+      expect(JSON.parse(box.run(['inspect', withEpoch]).stdout)[0].Created).toBe('2023-11-14T22:13:20Z');
+      expect(box.run(['build', '-q', dir]).stdout.trim()).not.toBe(a);
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('builds FROM --platform for this host or scratch, and refuses a base of another platform', () => {
+    const host = JSON.parse(box.run(['inspect', 'base:1']).stdout)[0].Architecture as string;
+    expect(box.run(['build', '-q', '-t', 'plat-host:1', context('FROM --platform=$BUILDPLATFORM base:1\nRUN true\n')]).status).toBe(0);
+    expect(box.run(['build', '-q', '-t', 'plat-arm:1', context('FROM base:1 AS src\nFROM --platform=linux/arm64 scratch\nCOPY --from=src /etc/passwd /\n')]).status).toBe(0);
+    expect(JSON.parse(box.run(['inspect', 'plat-arm:1']).stdout)[0].Architecture).toBe('arm64');
+    const other = host === 'arm64' ? 'linux/amd64' : 'linux/arm64';
+    expect(buildFailure(box.run(['build', context(`FROM --platform=${other} base:1\n`)]))).toBe(`ERROR: failed to solve: image base:1 is linux/${host}, not the requested ${other}`);
+    expect(buildFailure(box.run(['build', context('FROM --platform=linux/arm64/v8/x base:1\n')]))).toMatch(/invalid platform "linux\/arm64\/v8\/x"/);
+  });
+
+  it('draws the tty progress screen with every step, CACHED rows and the export', () => {
+    const dir = context('FROM base:1\nRUN echo tty-screen > /t\n');
+    box.run(['build', '-q', dir]);
+    const r = box.run(['build', '--progress=tty', '-t', 'tty:1', dir]);
+    expect(r.status).toBe(0);
+    const screen = r.stderr.split('\x1b[2K').join('').split('\n');
+    expect(screen).toContainEqual(expect.stringMatching(/^\[\+\] Building \d+\.\ds \(5\/5\) FINISHED$/));
+    expect(screen).toContainEqual(expect.stringMatching(/^ => CACHED \[2\/2\] RUN echo tty-screen > \/t +0\.0s$/));
+    expect(screen).toContainEqual(expect.stringMatching(/^ => => naming to tty:1 +0\.0s$/));
+    expect(buildFailure(box.run(['build', '--progress=fancy', dir]))).toBe('ERROR: invalid progress mode "fancy": use auto, plain or tty');
   });
 
   it('takes the context as a tar on stdin, and the Dockerfile from stdin', () => {

@@ -47,11 +47,13 @@ export function shortId(d: string): string {
  */
 export function chainIds(diffIds: readonly Digest[]): Digest[] {
   const out: Digest[] = [];
-  for (const d of diffIds) {
-    const prev = out[out.length - 1];
-    out.push(prev === undefined ? d : sha256(`${prev} ${d}`));
-  }
+  for (const d of diffIds) out.push(chainIdOf(out[out.length - 1] ?? null, d));
   return out;
+}
+
+/** The chain ID of layer `diffId` on top of the chain `parent` (null: the first layer). */
+export function chainIdOf(parent: Digest | null, diffId: Digest): Digest {
+  return parent === null ? diffId : sha256(`${parent} ${diffId}`);
 }
 
 /** A pass-through stream that digests and counts what flows through it. */

@@ -21,6 +21,9 @@ import { openDatabase, writeTransaction, type Db } from './store/database.js';
 import { ImageStore } from './store/image-store.js';
 import { storeLayout, type StoreLayout } from './store/layout.js';
 import { diskUsage, type DiskUsage } from './store/disk-usage.js';
+import { BlobMetadata } from './distribution/blob-metadata.js';
+import type { PushOptions, PushResult } from './distribution/push.js';
+import type { PullOptions, PullResult } from './distribution/pull.js';
 
 /** Where a build's context comes from. */
 export type BuildContextSpec =
@@ -44,6 +47,7 @@ export class Engine {
   readonly images: ImageStore;
   readonly journal: Journal;
   readonly containers: ContainerService;
+  private readonly blobs: BlobMetadata;
   private builder: ReturnType<typeof import('./build/service.js').buildService> | undefined;
 
   private constructor(opts: EngineOptions) {
@@ -53,6 +57,7 @@ export class Engine {
     this.content = new ContentStore(this.layout);
     this.images = new ImageStore(this.db, this.content);
     this.journal = new Journal(this.db);
+    this.blobs = new BlobMetadata(this.db);
     this.containers = new ContainerService({ root: opts.root, db: this.db, images: this.images, content: this.content, journal: this.journal });
   }
 
@@ -169,6 +174,33 @@ export class Engine {
     const { reclaimed } = pruneImages(this.images, ctx, { containers: this.containerUsers, only: (img) => img.intermediate });
     this.journal.append({ actor: ctx.actor, action: 'builder.prune', detail: { entries, reclaimed } });
     return { entries, reclaimed };
+  }
+
+  /** `docker push [-a] NAME[:TAG]`; registry access (credentials, insecure hosts, CAs) comes from the caller. */
+  async push(ctx: OperationContext, ref: string, opts: PushOptions = {}): Promise<PushResult[]> {
+    const { pushImage } = await import('./distribution/push.js');
+    const results = await pushImage({ content: this.content, images: this.images, blobs: this.blobs }, ctx, ref, opts);
+    for (const r of results) {
+      const count = (how: string) => r.layers.filter((l) => l.how === how).length;
+      this.journal.append({
+        actor: ctx.actor,
+        action: 'image.push',
+        target: r.ref,
+        digest: r.digest,
+        detail: { size: r.size, layers: r.layers.length, pushed: count('pushed'), existed: count('exists'), mounted: count('mounted') },
+      });
+    }
+    return results;
+  }
+
+  /** `docker pull [-a] [--platform] NAME[:TAG|@DIGEST]`. */
+  async pull(ctx: OperationContext, ref: string, opts: PullOptions = {}): Promise<PullResult[]> {
+    const { pullImage } = await import('./distribution/pull.js');
+    const results = await pullImage({ content: this.content, images: this.images, blobs: this.blobs }, ctx, ref, opts);
+    for (const r of results) {
+      this.journal.append({ actor: ctx.actor, action: 'image.pull', target: r.ref, digest: r.digest, detail: { id: r.id, updated: r.updated } });
+    }
+    return results;
   }
 
   diskUsage(): DiskUsage {

@@ -12,6 +12,9 @@ export type ErrorCode =
   | 'unsupported' // a format or feature we recognise but do not handle
   | 'io' // the filesystem or a child process failed
   | 'build-failed' // a build step's command exited non-zero
+  | 'unauthorized' // a registry refused the credentials (or asked for some)
+  | 'unreachable' // a registry's host does not resolve, refuses or times out
+  | 'registry' // a registry answered with an error or with something malformed
   | 'internal';
 
 export class DrydockError extends Error {

@@ -14,7 +14,30 @@ export type EngineEvent =
   | { type: 'engine:build:cached'; step: number }
   | { type: 'engine:build:log'; step: number; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'engine:build:done'; step: number; durationMs: number }
-  | { type: 'engine:build:failed'; step: number; error: string };
+  | { type: 'engine:build:failed'; step: number; error: string }
+  /** A line of a push or pull about the whole image: `The push refers to repository [...]`, `latest: Pulling from library/debian`. */
+  | { type: 'engine:registry:status'; text: string }
+  /** One layer's progress, with Docker's statuses; `current`/`total` bytes while moving. */
+  | { type: 'engine:registry:layer'; id: string; status: LayerStatus; current?: number; total?: number; from?: string }
+  | { type: 'engine:image:pushed'; ref: string; digest: string; size: number }
+  | { type: 'engine:image:pulled'; ref: string; id: string; digest: string; updated: boolean };
+
+/** Docker's per-layer progress statuses for push and pull. */
+export type LayerStatus =
+  | 'Preparing'
+  | 'Waiting'
+  | 'Pushing'
+  | 'Pushed'
+  | 'Layer already exists'
+  | 'Mounted from'
+  | 'Pulling fs layer'
+  | 'Downloading'
+  | 'Verifying Checksum'
+  | 'Download complete'
+  | 'Extracting'
+  | 'Pull complete'
+  | 'Already exists'
+  | 'Retrying';
 
 /** Who asks and where to report: passed to every operation. */
 export interface OperationContext {

@@ -19,3 +19,5 @@ export type { LogLine } from './runtime/logs.js';
 export { formatLogLine } from './runtime/logs.js';
 export { runShim } from './runtime/shim.js';
 export type { BuildRequest } from './build/builder.js';
+export * as distribution from './distribution/index.js';
+export type { LayerStatus } from './events.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CreateOptions } from '@drydock/engine';
+import { envVar } from '../env.js';
 import { collect } from '../options.js';
 import { CliExit, openEngine, out } from '../runtime.js';
 import { shimCommand } from '../shim.js';
@@ -51,7 +52,7 @@ function containerFlags(cmd: Command): Command {
 
 /** Turns flags into engine options, with Docker's parsing of env files, sizes and CPUs. */
 function createOptions(image: string, command: string[], f: RunFlags): CreateOptions {
-  const env = [...f.envFile.flatMap(readEnvFile), ...f.env].map((e) => (e.includes('=') ? e : process.env[e] !== undefined ? `${e}=${process.env[e]}` : e));
+  const env = [...f.envFile.flatMap(readEnvFile), ...f.env].map((e) => (e.includes('=') ? e : envVar(e) !== undefined ? `${e}=${envVar(e)}` : e));
   const network = f.network ?? 'bridge';
   if (!['bridge', 'host', 'none', 'default'].includes(network)) throw new CliExit(`drydock: network ${network} not found.`, 125);
   return {

@@ -1,9 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { EngineEvent } from '@drydock/engine';
+import { envVar } from '../env.js';
 import { collect } from '../options.js';
 import { CliExit, openEngine, out } from '../runtime.js';
+import { BuildProgress, plainProgress, ttyProgress } from '../views/build-progress.js';
 
 interface BuildFlags {
   tag: string[];
@@ -15,9 +16,11 @@ interface BuildFlags {
   quiet?: boolean;
   iidfile?: string;
   progress: string;
+  secret: string[];
+  reproducible?: boolean;
 }
 
-/** `drydock image build` / `build`: BuildKit's plain progress on stderr, the image ID with -q. */
+/** `drydock image build` / `build`: BuildKit's plain or tty progress on stderr, the image ID with -q. */
 export function defineImageBuild(cmd: Command): Command {
   return cmd
     .description('Build an image from a Dockerfile')
@@ -31,8 +34,11 @@ export function defineImageBuild(cmd: Command): Command {
     .option('-q, --quiet', 'Suppress the build output and print image ID on success')
     .option('--iidfile <string>', 'Write the image ID to the file')
     .option('--progress <string>', 'Set type of progress output (auto, plain, tty)', 'auto')
+    .option('--secret <value>', 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]" or "id=X,env=VAR")', collect, [])
+    .option('--reproducible', 'Same inputs, same digest: times from SOURCE_DATE_EPOCH (default 0)')
     .action(async (context: string, flags: BuildFlags) => {
       if (context === '-' && flags.file === '-') throw new CliExit('ERROR: invalid argument: can\'t use stdin for both build context and dockerfile', 1);
+      if (!['auto', 'plain', 'tty'].includes(flags.progress)) throw new CliExit(`ERROR: invalid progress mode ${JSON.stringify(flags.progress)}: use auto, plain or tty`, 1);
       const spec =
         context === '-'
           ? { stream: process.stdin, ...(flags.file !== undefined ? { dockerfile: flags.file } : {}) }
@@ -40,71 +46,76 @@ export function defineImageBuild(cmd: Command): Command {
               dir: resolve(context),
               ...(flags.file === '-' ? { dockerfile: { content: await readAll(process.stdin) } } : flags.file !== undefined ? { dockerfile: resolve(flags.file) } : {}),
             };
+      const buildArgs = Object.fromEntries(flags.buildArg.map((a) => (a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, envVar(a) ?? ''])));
+      const epoch = sourceDateEpoch(buildArgs.SOURCE_DATE_EPOCH ?? envVar('SOURCE_DATE_EPOCH'), flags.reproducible ?? false);
+      const secrets = Object.fromEntries(flags.secret.map(parseSecret));
       const { engine, ctx } = await openEngine();
-      const progress = flags.quiet ? () => {} : plainProgress();
+      const tty = !flags.quiet && (flags.progress === 'tty' || (flags.progress === 'auto' && process.stderr.isTTY));
+      const progress = new BuildProgress();
+      const display = flags.quiet ? undefined : tty ? ttyProgress(process.stderr, progress) : undefined;
+      const onEvent = flags.quiet ? () => {} : display ? display.onEvent : plainProgress((l) => process.stderr.write(`${l}\n`), progress);
       const id = await engine
         .build(
-          { ...ctx, onEvent: progress },
+          { ...ctx, onEvent },
           {
             context: spec,
             tags: flags.tag,
-            buildArgs: Object.fromEntries(flags.buildArg.map((a) => (a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, process.env[a] ?? '']))),
+            buildArgs,
             ...(flags.target !== undefined ? { target: flags.target } : {}),
             noCache: !flags.cache,
             labels: Object.fromEntries(flags.label.map((l) => [l.split('=')[0]!, l.slice(l.indexOf('=') + 1)])),
+            secrets,
+            ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
           },
         )
         .catch((err: Error & { name?: string }) => {
+          display?.finish('ERROR');
           if (err.name === 'DrydockError') throw new CliExit(`ERROR: failed to solve: ${err.message}`, 1);
           throw err;
         });
       if (flags.iidfile) writeFileSync(flags.iidfile, id);
       if (flags.quiet) out(id);
+      else if (display) display.finish('FINISHED', [' => exporting to image', ` => => writing image ${id}`, ...flags.tag.map((t) => ` => => naming to ${t}`)]);
       else {
+        const n = progress.lastStep + 1;
         const w = (s: string) => process.stderr.write(`${s}\n`);
-        w(`#${stepCount + 1} exporting to image`);
-        w(`#${stepCount + 1} writing image ${id} done`);
-        for (const t of flags.tag) w(`#${stepCount + 1} naming to ${t} done`);
-        w(`#${stepCount + 1} DONE 0.0s`);
+        w(`#${n} exporting to image`);
+        w(`#${n} writing image ${id} done`);
+        for (const t of flags.tag) w(`#${n} naming to ${t} done`);
+        w(`#${n} DONE 0.0s`);
       }
     });
 }
 
-let stepCount = 0;
+/** `--secret id=X[,src=FILE|,env=VAR][,type=file|env]` as buildx reads it; the value is read here, never logged. */
+function parseSecret(spec: string): [string, { data: Buffer }] {
+  const fields = new Map(spec.split(',').map((f) => [f.slice(0, f.indexOf('=') < 0 ? f.length : f.indexOf('=')), f.slice(f.indexOf('=') + 1)]));
+  const id = fields.get('id');
+  if (!id) throw new CliExit(`ERROR: invalid secret ${JSON.stringify(spec.split(',')[0])}: id is required`, 1);
+  const src = fields.get('src') ?? fields.get('source');
+  const envName = fields.get('env') ?? (fields.get('type') === 'env' ? id : undefined);
+  if (envName !== undefined && src === undefined) {
+    const value = envVar(envName);
+    if (value === undefined) throw new CliExit(`ERROR: secret ${id}: environment variable ${envName} is not set`, 1);
+    return [id, { data: Buffer.from(value) }];
+  }
+  const path = src ?? id;
+  try {
+    return [id, { data: readFileSync(path) }];
+  } catch {
+    throw new CliExit(`ERROR: secret ${id}: cannot read ${path}`, 1);
+  }
+}
+
+/** SOURCE_DATE_EPOCH (build arg first, then the environment), or 0 with --reproducible alone. */
+function sourceDateEpoch(value: string | undefined, reproducible: boolean): number | undefined {
+  if (value === undefined || value === '') return reproducible ? 0 : undefined;
+  if (!/^\d+$/.test(value)) throw new CliExit(`ERROR: invalid SOURCE_DATE_EPOCH ${JSON.stringify(value)}: want seconds since 1970`, 1);
+  return Number(value);
+}
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
-}
-
-/** BuildKit's `--progress=plain`: `#N [stage i/n] INSTRUCTION`, output lines with elapsed seconds, `CACHED`/`DONE t`/`ERROR`. */
-function plainProgress(): (e: EngineEvent) => void {
-  const started = new Map<number, number>();
-  const w = (s: string) => process.stderr.write(`${s}\n`);
-  return (e) => {
-    switch (e.type) {
-      case 'engine:build:step':
-        stepCount = Math.max(stepCount, e.step);
-        started.set(e.step, Date.now());
-        w(`#${e.step} ${e.name}`);
-        break;
-      case 'engine:build:log': {
-        const t = ((Date.now() - (started.get(e.step) ?? Date.now())) / 1000).toFixed(3);
-        for (const line of e.text.replace(/\n$/, '').split('\n')) w(`#${e.step} ${t} ${line}`);
-        break;
-      }
-      case 'engine:build:cached':
-        w(`#${e.step} CACHED`);
-        break;
-      case 'engine:build:done':
-        w(`#${e.step} DONE ${(e.durationMs / 1000).toFixed(1)}s`);
-        break;
-      case 'engine:build:failed':
-        w(`#${e.step} ERROR: ${e.error}`);
-        break;
-      default:
-        break;
-    }
-  };
 }

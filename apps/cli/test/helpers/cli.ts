@@ -17,7 +17,7 @@ export interface Result {
 /** A scratch state root and a way to run the real CLI bundle against it. */
 export function cliSandbox() {
   const dir = mkdtempSync(join(tmpdir(), 'drydock-cli-'));
-  const env = { ...process.env, DRYDOCK_ROOT: join(dir, 'root') };
+  const env: NodeJS.ProcessEnv & { DRYDOCK_ROOT: string } = { ...process.env, DRYDOCK_ROOT: join(dir, 'root') };
   return {
     dir,
     env,
@@ -25,21 +25,27 @@ export function cliSandbox() {
       const r = spawnSync(join(repoRoot, 'bin/drydock'), args, { env, input: opts.input, maxBuffer: 1 << 28 });
       return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), status: r.status ?? -1 };
     },
-    /** Runs the CLI asynchronously (for concurrency tests). */
-    spawn(args: string[]): Promise<Result> {
-      return new Promise((done) => {
-        const child = spawn(join(repoRoot, 'bin/drydock'), args, { env });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d));
-        child.stderr.on('data', (d: Buffer) => (stderr += d));
-        child.on('close', (status) => done({ stdout, stderr, status: status ?? -1 }));
-      });
+    /** Runs the CLI asynchronously (concurrency tests, peers served from the test process, long runs that must not block the worker). */
+    spawn(args: string[], opts: { input?: string } = {}): Promise<Result> {
+      return spawnAsync(join(repoRoot, 'bin/drydock'), args, env, opts.input);
     },
     cleanup() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A command run without blocking the event loop (vitest's worker must keep answering during long builds). */
+export function spawnAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, input = ''): Promise<Result> {
+  return new Promise((done) => {
+    const child = spawn(cmd, args, { env });
+    child.stdin.end(input);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('close', (status) => done({ stdout, stderr, status: status ?? -1 }));
+  });
 }
 
 export function sh(cmd: string, args: string[], input?: string | Buffer): Result {

@@ -1,9 +1,11 @@
-import { posix } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import type { Digest } from '../digest.js';
 import { DrydockError, isDrydockError } from '../errors.js';
 import { emit, type OperationContext } from '../events.js';
 import { applyInstruction } from '../image/changes.js';
 import { serializeConfig, type ContainerConfig, type ImageConfig } from '../image/config.js';
+import { formatPlatform, parsePlatform, platformMatches, type Platform } from '../image/platform.js';
 import { refInput } from '../image/ref-input.js';
 import { parseTagTarget, resolveImage } from '../image/resolve.js';
 import { parseDockerfile } from '../dockerfile/parser/index.js';
@@ -16,6 +18,7 @@ import { BuildCache } from './cache.js';
 import type { BuildDeps } from './deps.js';
 import { withLayerStep, type NewLayer } from './layer-step.js';
 import { runCommand } from './run-step.js';
+import { attachRunMounts, mountCacheInputs, parseRunFlags, type SecretSource } from './run-mounts.js';
 import { planStages, stagesFor, findStage, type Stage } from './stages.js';
 import type { BuildContext } from './context/context.js';
 import { rootfsTree, type SourceTree } from './context/tree.js';
@@ -28,6 +31,14 @@ export interface BuildRequest {
   target?: string;
   noCache?: boolean;
   labels?: Record<string, string>;
+  /** `--secret id=…`: what `RUN --mount=type=secret` mounts; never in a layer, the image or a cache key. */
+  secrets?: Record<string, SecretSource>;
+  /**
+   * `SOURCE_DATE_EPOCH` / `--reproducible`: seconds since the epoch used for
+   * every `created` time, and the latest file time in new layers, so the same
+   * inputs give the same image digest.
+   */
+  sourceDateEpoch?: number;
 }
 
 /** The image being built by one stage, step by step. */
@@ -72,7 +83,7 @@ export async function buildImage(deps: BuildDeps, ctx: OperationContext, req: Bu
       const started = Date.now();
       emit(ctx, { type: 'engine:build:step', step, name: `${label(i + 2, count)} ${describe(node)}` });
       try {
-        await runStep(deps, ctx, cache, state, node, { buildArgs, globals, noCache: req.noCache ?? false, step, results, plan, context: req.context, fileName });
+        await runStep(deps, ctx, cache, state, node, { buildArgs, globals, noCache: req.noCache ?? false, step, results, plan, context: req.context, fileName, secrets: req.secrets ?? {}, epoch: req.sourceDateEpoch });
       } catch (err) {
         const message = isDrydockError(err) ? err.message : (err as Error).message;
         emit(ctx, { type: 'engine:build:failed', step, error: message });
@@ -104,6 +115,8 @@ interface StepContext {
   plan: ReturnType<typeof planStages>;
   context: BuildContext;
   fileName: string;
+  secrets: Record<string, SecretSource>;
+  epoch: number | undefined;
 }
 
 /** One instruction: answered from the cache when its key is known, else executed and recorded. */
@@ -112,11 +125,11 @@ async function runStep(deps: BuildDeps, ctx: OperationContext, cache: BuildCache
   if (cmd === 'arg') {
     Object.assign(state.args, declareArgs([node], sc.globals, sc.buildArgs, predefinedArgs()));
     // BuildKit (as in Docker 20.10) records the declaration, as written, as an empty layer.
-    const created = rfc3339Nano(new Date());
+    const created = createdAt(sc.epoch);
     const config = structuredClone(state.config);
     config.created = created;
     config.history = [...(config.history ?? []), { created, created_by: `ARG ${nodeArgs(node).join(' ')}`, comment: BUILDKIT_COMMENT, empty_layer: true }];
-    const key = BuildCache.key(state.imageId ?? 'scratch', node.original, state.args);
+    const key = BuildCache.key(state.imageId ?? 'scratch', node.original, withEpoch(state.args, sc.epoch));
     const hit = sc.noCache ? undefined : cache.get(key);
     if (hit) emit(ctx, { type: 'engine:build:cached', step: sc.step });
     const id = hit ?? commitConfig(deps, { ...state, config }, null);
@@ -130,8 +143,14 @@ async function runStep(deps: BuildDeps, ctx: OperationContext, cache: BuildCache
   const from = cmd === 'copy' || cmd === 'add' ? node.flags.find((f) => f.startsWith('--from='))?.slice('--from='.length) : undefined;
   // COPY --from keys by the source image, so a changed stage invalidates the copy.
   const fromKey = from === undefined ? null : sourceImage(deps, sc, from);
-  const inputs = cmd === 'run' ? runArgs : cmd === 'copy' || cmd === 'add' ? (from === undefined ? await deps.copyInputs(node, sc.context, env) : fromKey) : vars;
-  const key = BuildCache.key(state.imageId ?? 'scratch', node.original, inputs);
+  const runFlags = cmd === 'run' ? parseRunFlags(node.flags, env, state.config.config?.WorkingDir || '/') : undefined;
+  const mountSources = { context: sc.context, imageKeyOf: (f: string) => sourceImage(deps, sc, f) };
+  const inputs =
+    runFlags !== undefined
+      ? runFlags.mounts.length > 0 ? { args: runArgs, mounts: mountCacheInputs(runFlags.mounts, mountSources) } : runArgs
+      : cmd === 'copy' || cmd === 'add' ? (from === undefined ? await deps.copyInputs(node, sc.context, env) : fromKey) : vars;
+  const key = BuildCache.key(state.imageId ?? 'scratch', node.original, withEpoch(inputs, sc.epoch));
+  const layerOpts = sc.epoch !== undefined ? { clampMtime: sc.epoch } : {};
   const hit = sc.noCache ? undefined : cache.get(key);
   if (hit) {
     emit(ctx, { type: 'engine:build:cached', step: sc.step });
@@ -144,11 +163,25 @@ async function runStep(deps: BuildDeps, ctx: OperationContext, cache: BuildCache
   let createdBy = describe(node);
   switch (cmd) {
     case 'run': {
-      const network = runNetwork(node);
+      const { network, mounts } = runFlags!;
       const args = runArgsOf(node, container.Shell?.length ? container.Shell : ['/bin/sh', '-c']);
-      layer = await withLayerStep(deps.layerDeps, state.layers, (root, k) =>
-        runCommand({ runtime: deps.runtime(), bundleRoot: deps.bundleRoot }, root, k, container, args, runArgs, network, (stream, text) => emit(ctx, { type: 'engine:build:log', step: sc.step, stream, text })),
-      );
+      const onOutput = (stream: 'stdout' | 'stderr', text: string) => emit(ctx, { type: 'engine:build:log', step: sc.step, stream, text });
+      layer = await withLayerStep(deps.layerDeps, state.layers, async (root, k) => {
+        const scratch = join(deps.bundleRoot, `${k}-mounts`);
+        mkdirSync(scratch, { recursive: true, mode: 0o700 });
+        const sources = { ...mountSources, cacheRoot: deps.cacheMountRoot, scratch, secrets: sc.secrets, rootfsOf: (f: string) => sourceFor(deps, sc, f) };
+        const attached = await attachRunMounts(mounts, root, sources).catch((err: unknown) => {
+          rmSync(scratch, { recursive: true, force: true });
+          throw err;
+        });
+        try {
+          await runCommand({ runtime: deps.runtime(), bundleRoot: deps.bundleRoot }, root, k, container, args, runArgs, network, onOutput, attached.oci);
+        } finally {
+          attached.release();
+          rmSync(scratch, { recursive: true, force: true });
+        }
+        return { exclude: attached.stubs };
+      }, layerOpts);
       // BuildKit names the build args in effect: `RUN |1 A=b /bin/sh -c …`.
       createdBy = `RUN ${runArgs.length > 0 ? `|${runArgs.length} ${runArgs.join(' ')} ` : ''}${args.join(' ')} # buildkit`;
       break;
@@ -157,7 +190,7 @@ async function runStep(deps: BuildDeps, ctx: OperationContext, cache: BuildCache
     case 'add': {
       const source = from === undefined ? { tree: sc.context as SourceTree } : await sourceFor(deps, sc, from);
       try {
-        layer = await withLayerStep(deps.layerDeps, state.layers, (root) => deps.copy(node, root, source.tree, container, env, cmd === 'add'));
+        layer = await withLayerStep(deps.layerDeps, state.layers, (root) => deps.copy(node, root, source.tree, container, env, cmd === 'add'), layerOpts);
       } finally {
         source.release?.();
       }
@@ -169,7 +202,7 @@ async function runStep(deps: BuildDeps, ctx: OperationContext, cache: BuildCache
       const dir = env(nodeArgs(node)[0] ?? '');
       container.WorkingDir = posix.isAbsolute(dir) ? posix.normalize(dir) : posix.join(container.WorkingDir || '/', dir);
       if (container.WorkingDir !== '/') {
-        layer = await withLayerStep(deps.layerDeps, state.layers, async (root) => ensureWorkingDir(root, container.WorkingDir, { uid: 0, gid: 0 }));
+        layer = await withLayerStep(deps.layerDeps, state.layers, async (root) => ensureWorkingDir(root, container.WorkingDir, { uid: 0, gid: 0 }), layerOpts);
       }
       createdBy = `WORKDIR ${container.WorkingDir}`;
       break;
@@ -217,13 +250,23 @@ async function runStep(deps: BuildDeps, ctx: OperationContext, cache: BuildCache
       applyInstruction({ config: container, cmdSet: true }, node, vars);
       createdBy = `${node.value.toUpperCase()} ${nodeArgs(node).map(env).join(' ')}`.trim();
   }
-  const created = rfc3339Nano(new Date());
+  const created = createdAt(sc.epoch);
   config.created = created;
   config.history = [...(config.history ?? []), { created, created_by: createdBy, comment: BUILDKIT_COMMENT, ...(layer ? {} : { empty_layer: true }) }];
   if (layer) config.rootfs = { type: 'layers', diff_ids: [...config.rootfs.diff_ids, layer.diffId] };
   const id = commitConfig(deps, { ...state, config }, layer ?? null);
   cache.put(key, id);
   adopt(deps, state, id);
+}
+
+/** A history/config `created` time: now, or the SOURCE_DATE_EPOCH. */
+function createdAt(epoch: number | undefined): string {
+  return rfc3339Nano(epoch === undefined ? new Date() : new Date(epoch * 1000));
+}
+
+/** A cache key's inputs: a reproducible build never reuses steps made with other times. */
+function withEpoch(inputs: unknown, epoch: number | undefined): unknown {
+  return epoch === undefined ? inputs : { inputs, epoch };
 }
 
 /** Registers the state's config (plus a new layer) as an intermediate image. */
@@ -253,17 +296,6 @@ function runArgsOf(node: Node, shell: string[]): string[] {
   return [...shell, `${line}\n${node.heredocs.map((h) => `${h.content}${h.name}`).join('\n')}`];
 }
 
-/** `RUN --network=default|host|none`; other RUN flags (`--mount`, `--security`) are refused rather than ignored. */
-function runNetwork(node: Node): 'host' | 'none' {
-  let mode: 'host' | 'none' = 'host';
-  for (const flag of node.flags) {
-    const [name, value = ''] = flag.replace(/^--/, '').split(/=(.*)/s);
-    if (name === 'network' && ['default', 'host', 'none'].includes(value)) mode = value === 'none' ? 'none' : 'host';
-    else throw new DrydockError('unsupported', `RUN --${name}${value ? `=${value}` : ''} is not supported yet`);
-  }
-  return mode;
-}
-
 /**
  * ONBUILD: the base image's triggers run first, as if written after FROM, and
  * are not inherited further (BuildKit clears them).
@@ -285,11 +317,11 @@ function adopt(deps: BuildDeps, state: StageState, id: Digest): void {
 /** FROM: `scratch`, an earlier stage, or an image in the store. */
 function fromStage(deps: BuildDeps, results: Map<number, StageState>, plan: ReturnType<typeof planStages>, stage: Stage, base: string, globals: Record<string, string>): StageState {
   const args: Record<string, string> = {};
-  void globals;
+  const platform = stagePlatform(stage, globals);
   if (base === 'scratch') {
-    const { os, architecture } = hostPlatform();
+    const { os, architecture, variant } = platform ?? hostPlatform();
     // BuildKit's scratch config: the default PATH and `/` as working directory.
-    return { imageId: null, config: { architecture, os, config: { ...emptyConfig(), WorkingDir: '/' }, rootfs: { type: 'layers', diff_ids: [] }, history: [] }, layers: [], args };
+    return { imageId: null, config: { architecture, os, ...(variant ? { variant } : {}), config: { ...emptyConfig(), WorkingDir: '/' }, rootfs: { type: 'layers', diff_ids: [] }, history: [] }, layers: [], args };
   }
   const earlier = findStage(plan, base);
   if (earlier && earlier.index < stage.index) {
@@ -298,10 +330,22 @@ function fromStage(deps: BuildDeps, results: Map<number, StageState>, plan: Retu
   }
   const { id } = resolveImage(deps.images, base);
   const config = deps.images.config(id);
+  if (platform && !platformMatches(platform, { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) })) {
+    // Nothing here pulls another platform's variant or emulates it: say so rather than build the wrong thing.
+    throw new DrydockError('unsupported', `image ${base} is ${formatPlatform({ os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) })}, not the requested ${formatPlatform(platform)}`);
+  }
   // BuildKit gives every stage a PATH when its base image has none.
   const env = config.config?.Env ?? [];
   if (!env.some((e) => e.startsWith('PATH='))) config.config = { ...(config.config ?? emptyConfig()), Env: [DEFAULT_PATH, ...env] };
   return { imageId: id, config, layers: deps.images.layers(id), args };
+}
+
+/** `FROM --platform=…`, expanded with the global and automatic ARGs (`$BUILDPLATFORM`). */
+function stagePlatform(stage: Stage, globals: Record<string, string>): Platform | undefined {
+  const flag = stage.from.flags.find((f) => f.startsWith('--platform='));
+  if (flag === undefined) return undefined;
+  const value = expand(flag.slice('--platform='.length), { ...predefinedArgs(), ...globals });
+  return value === '' ? undefined : parsePlatform(value);
 }
 
 /** COPY --from: a stage built earlier in this build, or an image in the store, mounted read-only for the copy. */

@@ -17,6 +17,8 @@ export interface BuildDeps {
   runtime: () => OciRuntime;
   /** Where RUN steps' OCI bundles are made. */
   bundleRoot: string;
+  /** Where `RUN --mount=type=cache` directories live. */
+  cacheMountRoot: string;
   layerDeps: { snapshotter: Snapshotter; content: ContentStore; open: (diffId: Digest) => Readable };
   /** A read-only view of an image's or stage's filesystem, for COPY --from. */
   mountLayers: (layers: LayerRecord[]) => Promise<{ kind: 'stage'; dir: string; release?: () => void }>;

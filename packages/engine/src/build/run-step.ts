@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { DrydockError } from '../errors.js';
 import { writeEtcFiles } from '../network/etc-files.js';
 import type { OciRuntime } from '../runtime/crun.js';
+import type { OciMount } from '../runtime/defaults.js';
 import { runForeground } from '../runtime/shim.js';
 import { buildSpec, prepareBundle } from '../runtime/spec.js';
 import type { ContainerConfig } from '../image/config.js';
@@ -12,7 +13,7 @@ import type { ContainerConfig } from '../image/config.js';
  * Runs a RUN step's command in `root` (the step's mounted rootfs) as BuildKit
  * does: the image's user, env and working dir plus the build args in effect,
  * no entrypoint, hostname `buildkitsandbox`, the host's network (or none for
- * `RUN --network=none`). Output lines
+ * `RUN --network=none`), plus the step's `RUN --mount`s. Output lines
  * go to `onOutput`; a non-zero exit fails with BuildKit's message.
  */
 export async function runCommand(
@@ -24,6 +25,7 @@ export async function runCommand(
   extraEnv: string[],
   network: 'host' | 'none',
   onOutput: (stream: 'stdout' | 'stderr', text: string) => void,
+  mounts: OciMount[] = [],
 ): Promise<void> {
   const dir = join(deps.bundleRoot, key);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -38,6 +40,7 @@ export async function runCommand(
       hostname: 'buildkitsandbox',
       network: { mode: network },
       files: { hosts: files.hosts, hostname: files.hostname, resolvConf: files.resolvConf },
+      mounts,
     });
     prepareBundle(dir, spec);
     const sink = (stream: 'stdout' | 'stderr') =>

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Digest } from '../digest.js';
@@ -13,6 +13,16 @@ import { BuildCache } from './cache.js';
 import { copyInputs, copyStep } from './copy-step.js';
 import type { BuildDeps } from './deps.js';
 
+/** `builder prune` deletes the `RUN --mount=type=cache` directories too (a build using one keeps its open view). */
+function pruneCacheMounts(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    if (name.includes('.')) continue; // locks and half-made directories
+    const trash = join(dir, `${name}.trash-${randomBytes(6).toString('hex')}`);
+    renameSync(join(dir, name), trash);
+    rmSync(trash, { recursive: true, force: true });
+  }
+}
+
 /** Wires the builder to the store, the snapshotter and the OCI runtime of one state root. */
 export function buildService(base: { root: string; db: Db; images: ImageStore; content: ContentStore; isContainer: (id: string) => boolean }) {
   const snapshotter = new Snapshotter(base.root);
@@ -20,7 +30,9 @@ export function buildService(base: { root: string; db: Db; images: ImageStore; c
   snapshotter.cleanupStale({ keep: base.isContainer });
   let runtime: OciRuntime | undefined;
   const bundleRoot = join(base.root, 'builds');
+  const cacheMountRoot = join(base.root, 'build-mounts');
   mkdirSync(bundleRoot, { recursive: true, mode: 0o700 });
+  mkdirSync(cacheMountRoot, { recursive: true, mode: 0o700 });
   const open = (diffId: Digest) => base.content.openRead(diffId);
   const deps: BuildDeps = {
     db: base.db,
@@ -28,6 +40,7 @@ export function buildService(base: { root: string; db: Db; images: ImageStore; c
     content: base.content,
     runtime: () => (runtime ??= detectRuntime({ root: join(base.root, 'runtime') })),
     bundleRoot,
+    cacheMountRoot,
     layerDeps: { snapshotter, content: base.content, open },
     mountLayers: async (layers: LayerRecord[]) => {
       await snapshotter.prepareLayers(layers.map((l) => ({ diffId: l.diffId, chainId: l.chainId, open: () => open(l.diffId) })));
@@ -48,6 +61,9 @@ export function buildService(base: { root: string; db: Db; images: ImageStore; c
   };
   return {
     build: (ctx: OperationContext, req: BuildRequest) => buildImage(deps, ctx, req),
-    prune: () => new BuildCache(base.db, base.images).prune(),
+    prune: () => {
+      pruneCacheMounts(cacheMountRoot);
+      return new BuildCache(base.db, base.images).prune();
+    },
   };
 }

@@ -68,13 +68,23 @@ export function stagesFor(plan: StagePlan, target: string | undefined, baseOf: (
     const base = findStage(plan, baseOf(stage));
     if (base && base.index < stage.index) visit(base);
     for (const node of stage.instructions) {
-      const from = node.flags.find((f) => f.startsWith('--from='))?.slice('--from='.length);
-      const dep = from === undefined ? undefined : findStage(plan, from);
-      if (dep && dep.index < stage.index) visit(dep);
+      for (const from of stageReferences(node)) {
+        const dep = findStage(plan, from);
+        if (dep && dep.index < stage.index) visit(dep);
+      }
     }
   };
   visit(goal);
   return plan.stages.filter((s) => needed.has(s.index));
+}
+
+/** What an instruction reads from other stages: `COPY --from=`, and `RUN --mount=…,from=`. */
+function stageReferences(node: Node): string[] {
+  return node.flags.flatMap((f) => {
+    if (f.startsWith('--from=')) return [f.slice('--from='.length)];
+    if (f.startsWith('--mount=')) return [...f.matchAll(/(?:^|,|=)from=([^,]+)/g)].map((m) => m[1]!.replace(/^"|"$/g, ''));
+    return [];
+  });
 }
 
 function words(node: Node): string[] {

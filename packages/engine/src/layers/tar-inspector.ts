@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import * as tar from 'tar-stream';
 import { DrydockError } from '../errors.js';
@@ -87,6 +88,18 @@ export class TarInspector extends Transform {
 }
 
 /** Cleans a tar member name (leading `./`, trailing `/`) and rejects absolute or `..` paths. */
+/**
+ * Docker's `Untar` rule for archives ADD extracts: the name is cleaned
+ * (`a/../b` is `b`), a leading `/` is relative to the destination, and only
+ * a name that still climbs out (`../x`) is refused.
+ */
+export function untarPath(raw: string, error: () => Error): string {
+  const clean = posix.normalize(raw.startsWith('/') ? raw : `./${raw}`);
+  if (clean === '..' || clean.startsWith('../')) throw error();
+  return clean.replace(/^\/+/, '').replace(/^\.$/, '').replace(/\/$/, '');
+}
+
+/** A layer member's path: relative, with no `..` anywhere (layers are stricter than ADD archives). */
 export function confinedPath(raw: string, error: () => Error): string {
   if (raw.startsWith('/')) throw error();
   const parts = raw.split('/').filter((p) => p !== '' && p !== '.');

@@ -34,6 +34,12 @@ export interface DiffOptions {
    * `/etc/hostname`, `/etc/resolv.conf` when the runtime bind-mounts them).
    */
   excludePaths?: readonly string[];
+  /**
+   * Seconds since the epoch: later modification times in the layer tar are
+   * set to it (`SOURCE_DATE_EPOCH`, BuildKit's rewrite-timestamp), so the same
+   * inputs give the same layer digest.
+   */
+  clampMtime?: number;
 }
 
 interface Visit {
@@ -115,6 +121,10 @@ export function upperToLayerTar(upper: string, lowers: readonly (string | LowerL
   return Readable.from(generateTar(upper, lowers, opts), { objectMode: false });
 }
 
+function clamp(mtime: number, limit: number | undefined): number {
+  return limit !== undefined && mtime > limit ? limit : mtime;
+}
+
 async function* generateTar(upper: string, lowers: readonly (string | LowerLayer)[], opts: DiffOptions): AsyncGenerator<Buffer> {
   const xattrs = readXattrTree(upper, '-');
   const visits: Visit[] = [];
@@ -123,7 +133,7 @@ async function* generateTar(upper: string, lowers: readonly (string | LowerLayer
   for (const v of visits) {
     const base = v.rel.slice(v.rel.lastIndexOf('/') + 1);
     const dirRel = v.rel.slice(0, v.rel.length - base.length).replace(/\/$/, '');
-    const common = { mode: v.st.mode, uid: v.st.uid, gid: v.st.gid, mtime: v.st.mtimeMs / 1000, size: 0 };
+    const common = { mode: v.st.mode, uid: v.st.uid, gid: v.st.gid, mtime: clamp(v.st.mtimeMs / 1000, opts.clampMtime), size: 0 };
     if (v.whiteout) {
       if (v.below) yield encodeHeader({ ...common, mode: 0o600, name: joinRel(dirRel, WHITEOUT_PREFIX + base), type: 'file' });
       continue;
@@ -187,6 +197,11 @@ function walkUpper(upper: string, lower: LowerStack, opaqueDirs: Set<string>, ex
     }
   };
   recurse('', true);
+}
+
+/** The directories of an overlay upper dir marked opaque, relative to it. */
+export function opaqueDirsOf(upper: string): string[] {
+  return [...opaqueIn(readXattrTree(upper, `^${OPAQUE_XATTR.replace(/\./g, '\\.')}$`))];
 }
 
 function opaqueIn(xattrs: Map<string, Xattrs>): Set<string> {

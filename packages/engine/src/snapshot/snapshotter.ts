@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { chainIds, hexOf, type Digest } from '../digest.js';
 import { DrydockError } from '../errors.js';
 import { ioError } from './confined.js';
-import { changes, upperToLayerTar, type Change, type DiffOptions } from './diff.js';
+import { changes, opaqueDirsOf, upperToLayerTar, type Change, type DiffOptions } from './diff.js';
 import type { LowerLayer } from './lower.js';
 import { MAX_MOUNT_OPTIONS, mountPoints, mountsUnder, overlaySupported, performMount, performUnmount, type Mount } from './mount.js';
 import { isAlive, ownerOf, type Owner } from './owner.js';
@@ -281,6 +281,33 @@ export class Snapshotter {
     rmSync(trash, { recursive: true, force: true });
   }
 
+  /**
+   * Turns an unmounted overlay snapshot into the committed layer `layer`
+   * (whose tar was made from it), as containerd's overlay snapshotter
+   * commits: the upper dir becomes the layer dir, so the next step needs no
+   * unpack. `exclude` are paths the layer tar left out (mount points), removed
+   * first. The snapshot is gone afterwards. With the copy driver, or when the
+   * layer exists already, the snapshot is just removed.
+   */
+  commitUpper(key: string, layer: { chainId: Digest; diffId: Digest; parent: Digest | null }, exclude: readonly string[] = []): void {
+    const plan = this.plan(key);
+    if (plan.driver !== 'overlay' || this.hasLayer(layer.chainId) || (layer.parent !== null && !this.hasLayer(layer.parent)) || this.info(key).parent !== layer.parent) {
+      this.remove(key);
+      return;
+    }
+    const tmp = this.tempDir('layers');
+    try {
+      performUnmount(plan.target, { lazy: true });
+      for (const path of exclude) rmSync(join(plan.upper, path), { recursive: true, force: true });
+      const meta: LayerMeta = { ...layer, opaque: opaqueDirsOf(plan.upper) };
+      renameSync(plan.upper, join(tmp, 'fs'));
+      this.publishLayer(tmp, meta);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+      this.remove(key);
+    }
+  }
+
   /** `docker container diff` of an overlay snapshot (`unsupported` for the copy driver). */
   changes(key: string, opts: DiffOptions = {}): Change[] {
     const plan = this.overlayPlan(key);
@@ -305,18 +332,22 @@ export class Snapshotter {
     try {
       const verify = this.opts.verify ?? true;
       const result = await unpackLayer(layer.open(), join(tmp, 'fs'), { whiteouts: 'overlay', ...(verify ? { expectedDiffId: layer.diffId } : {}) });
-      const meta: LayerMeta = { chainId: layer.chainId, diffId: layer.diffId, parent, opaque: result.opaqueDirs };
-      writeJson(join(tmp, 'layer.json'), meta);
-      try {
-        renameSync(tmp, join(this.dir, 'layers', hexOf(layer.chainId)));
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw ioError(`cannot commit layer ${layer.chainId}`, err);
-        rmSync(tmp, { recursive: true, force: true }); // another process committed it first
-      }
+      this.publishLayer(tmp, { chainId: layer.chainId, diffId: layer.diffId, parent, opaque: result.opaqueDirs });
     } catch (err) {
       rmSync(tmp, { recursive: true, force: true });
       throw err;
+    }
+  }
+
+  /** Renames a finished layer dir (`tmp/fs`) into place with its metadata; if another process was first, `tmp` is dropped. */
+  private publishLayer(tmp: string, meta: LayerMeta): void {
+    writeJson(join(tmp, 'layer.json'), meta);
+    try {
+      renameSync(tmp, join(this.dir, 'layers', hexOf(meta.chainId)));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw ioError(`cannot commit layer ${meta.chainId}`, err);
+      rmSync(tmp, { recursive: true, force: true });
     }
   }
 

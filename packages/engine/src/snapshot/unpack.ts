@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import type { Digest } from '../digest.js';
 import { DrydockError } from '../errors.js';
-import { confinedPath } from '../layers/tar-inspector.js';
+import { confinedPath, untarPath } from '../layers/tar-inspector.js';
 import { ConfinedRoot, ioError, joinRel, lstatOrNull } from './confined.js';
 import { PaxTap, xattrsOf } from './pax.js';
 import { mknod, OPAQUE_XATTR, OVERLAY_XATTR_PREFIX, writeXattrs } from './xattr.js';
@@ -34,6 +34,11 @@ export interface UnpackOptions {
   sameOwner?: boolean;
   /** Digest the stream and fail with `digest-mismatch` unless it is this diff ID (sha256). */
   expectedDiffId?: Digest;
+  /**
+   * `layer` (default): member and hard-link names must be relative with no
+   * `..`. `untar`: Docker's rules for ADD archives (see `untarPath`).
+   */
+  names?: 'layer' | 'untar';
 }
 
 export interface UnpackResult {
@@ -121,9 +126,14 @@ class Unpacker {
   private xattrs: (Deferred & { attrs: [string, Buffer][] })[] = [];
   private whiteoutTemplate: string | null = null;
 
+  private readonly pathOf: typeof confinedPath;
+  private readonly what: string;
+
   constructor(root: string, private readonly opts: UnpackOptions) {
     this.fs = new ConfinedRoot(root);
     this.sameOwner = opts.sameOwner ?? process.getuid?.() === 0;
+    this.pathOf = opts.names === 'untar' ? untarPath : confinedPath;
+    this.what = opts.names === 'untar' ? 'archive' : 'layer tar';
   }
 
   async entry(h: tar.Header, data: AsyncIterable<Buffer>, xattrs: [string, Buffer][]): Promise<void> {
@@ -131,7 +141,7 @@ class Unpacker {
     // tar-stream applies PAX path, linkpath and size only; ids beyond ustar's 7 octal digits come in PAX too
     h.uid = paxNumber(h.pax, 'uid') ?? h.uid;
     h.gid = paxNumber(h.pax, 'gid') ?? h.gid;
-    const name = confinedPath(h.name, () => new DrydockError('invalid-archive', `invalid layer tar: path escapes the root: ${JSON.stringify(h.name)}`));
+    const name = this.pathOf(h.name, () => new DrydockError('invalid-archive', `invalid ${this.what}: path escapes the root: ${JSON.stringify(h.name)}`));
     const slash = name.lastIndexOf('/');
     const base = slash < 0 ? name : name.slice(slash + 1);
     const dirRel = slash < 0 ? '' : name.slice(0, slash);
@@ -240,7 +250,7 @@ class Unpacker {
   }
 
   private hardLink(path: string, linkname: string): void {
-    const target = confinedPath(linkname, () => new DrydockError('invalid-archive', `invalid layer tar: hard link escapes the root: ${JSON.stringify(linkname)}`));
+    const target = this.pathOf(linkname, () => new DrydockError('invalid-archive', `invalid ${this.what}: hard link escapes the root: ${JSON.stringify(linkname)}`));
     const slash = target.lastIndexOf('/');
     const dir = this.fs.dir(slash < 0 ? '' : target.slice(0, slash), false);
     const targetPath = dir === null ? null : this.fs.host(joinRel(dir, target.slice(slash + 1)));

@@ -81,6 +81,26 @@ const MIGRATIONS: readonly string[] = [
   -- Images a build made on the way to its result: listed only with images -a.
   ALTER TABLE images ADD COLUMN intermediate INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- Registry blobs known to hold a stored layer (layers are kept uncompressed,
+  -- by diff ID): compressed by us for a push, or downloaded by a pull. Lets a
+  -- push skip compressing and uploading what a registry already has.
+  CREATE TABLE layer_blobs (
+    digest      TEXT PRIMARY KEY,          -- digest of the compressed blob
+    diff_id     TEXT NOT NULL,             -- digest of the layer tar it decompresses to
+    size        INTEGER NOT NULL,
+    media_type  TEXT NOT NULL
+  );
+  CREATE INDEX layer_blobs_diff ON layer_blobs(diff_id);
+  -- Where a blob was seen (pushed or pulled), for cross-repository mounts.
+  CREATE TABLE blob_sources (
+    digest      TEXT NOT NULL,
+    registry    TEXT NOT NULL,             -- the reference domain: docker.io, 127.0.0.1:5000
+    repository  TEXT NOT NULL,             -- the path: library/debian
+    seen_ms     INTEGER NOT NULL,
+    PRIMARY KEY (digest, registry, repository)
+  );
+  `,
 ];
 
 /** Opens (creating if needed) the metadata database and brings its schema up to date. */

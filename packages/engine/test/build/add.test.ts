@@ -94,6 +94,24 @@ describe('ADD local archives', () => {
     expect(readdirSync(join(t.root, 'c'))).toEqual(['real.tar']);
   });
 
+  it("reads member names as Docker's Untar does: absolute names land inside, climbing out is refused", async () => {
+    const t = setup({
+      'abs.tar': buildTar([
+        { name: '/abs.txt', body: 'abs' },
+        { name: 'a/../b.txt', body: 'b' },
+        { name: '/hard', type: 'link', linkname: '/abs.txt' },
+      ]),
+      'up.tar': buildTar([{ name: 'a/../../up.txt', body: 'up' }]),
+    });
+    await t.add(['abs.tar'], '/x/');
+    expect(readFileSync(join(t.root, 'x/abs.txt'), 'utf8')).toBe('abs');
+    expect(readFileSync(join(t.root, 'x/b.txt'), 'utf8')).toBe('b');
+    expect(statSync(join(t.root, 'x/hard')).ino).toBe(statSync(join(t.root, 'x/abs.txt')).ino);
+    const err = await rejection(t.add(['up.tar'], '/y/'));
+    expect(isDrydockError(err, 'invalid-archive')).toBe(true);
+    expect((err as Error).message).toBe('invalid archive: path escapes the root: "a/../../up.txt"');
+  });
+
   it('refuses whiteout entries instead of deleting files', async () => {
     const t = setup({ 'wh.tar': buildTar([{ name: 'a/.wh.b', body: '' }]) });
     mkdirSync(join(t.root, 'a'));

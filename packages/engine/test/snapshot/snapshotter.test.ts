@@ -169,6 +169,40 @@ describe('Snapshotter containers', () => {
     expect(again).toEqual(entries);
   });
 
+  it('commits an upper dir as a layer dir identical to unpacking its tar', async () => {
+    const plan = await snap.prepare('step', top);
+    snap.mount(plan);
+    const m = plan.target;
+    writeFileSync(join(m, 'etc/added'), 'added\n');
+    rmSync(join(m, 'usr/lib/libx.so'));
+    rmSync(join(m, 'opt/app'), { recursive: true });
+    mkdirSync(join(m, 'opt/app'));
+    writeFileSync(join(m, 'opt/app/fresh'), 'fresh');
+    writeFileSync(join(m, 'stub'), ''); // a mount point the tar leaves out
+    snap.unmount(m);
+    const exclude = ['/stub'];
+    const tar = Buffer.concat(await (async () => { const out: Buffer[] = []; for await (const c of snap.layerTar('step', { excludePaths: exclude })) out.push(c as Buffer); return out; })());
+    const next = layer(tar);
+    const chainId = chainIds([...chain.map((l) => l.diffId), next.diffId])[2]!;
+    snap.commitUpper('step', { chainId, diffId: next.diffId, parent: top }, exclude);
+    expect(snap.list().map((i) => i.key)).not.toContain('step');
+    expect(snap.hasLayer(chainId)).toBe(true);
+
+    const unpacked = join(base, 'unpacked-step');
+    mkdirSync(unpacked);
+    const result = await unpackLayer(Readable.from([tar]), unpacked, { whiteouts: 'overlay' });
+    const adopted = join(snap.dir, 'layers', hexOf(chainId), 'fs');
+    expect(describeTree(adopted)).toEqual(describeTree(unpacked));
+    expect(snap.lowers(chainId)[0]!.opaque).toEqual(new Set(result.opaqueDirs));
+    expect(result.opaqueDirs).toEqual(['opt/app']);
+
+    // A snapshot on the committed chain shows what applying the three tars shows.
+    const view = await snap.prepare('on-step', chainId);
+    snap.mount(view);
+    expect(describeTree(view.target)).toEqual(describeTree(await flat(join(base, 'flat-step'), BASE, SECOND, tar)));
+    snap.remove('on-step');
+  });
+
   it('is a bind mount of the upper dir without a parent', async () => {
     const plan = await snap.prepare('scratch', null);
     expect(plan.mounts).toEqual([{ type: 'bind', source: plan.upper, options: ['rbind', 'rw'] }]);

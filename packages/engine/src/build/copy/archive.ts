@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 /**
  * Archives for ADD and for tar build contexts: recognising them as Docker
  * does, and a pass-through scanner that watches the tar headers going by on
@@ -227,7 +228,7 @@ export class TarScanner extends Transform implements TarScan {
     }
     this.gnuLongPath = null;
     this.pax = null;
-    const clean = name.split('/').filter((p) => p !== '' && p !== '.').join('/');
+    const clean = posix.normalize(`/${name}`).slice(1).replace(/\/$/, '');
     const base = clean.slice(clean.lastIndexOf('/') + 1);
     if (base.startsWith('.wh.')) {
       throw new DrydockError('unsupported', `${this.label} entry ${JSON.stringify(name)} is named like an OCI whiteout (.wh.*); extracting such entries as plain files is not supported`);

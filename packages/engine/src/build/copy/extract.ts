@@ -10,10 +10,13 @@
  * - The archive's root entry (`./`) does not touch the destination directory
  *   (Docker skips it); its mode and owner are restored after unpacking.
  *
- * Differences that remain (unpackLayer is stricter than Go's Untar):
- * absolute or `..` member names fail with `invalid-archive` (Docker strips
- * a leading `/`); v7 (pre-POSIX) tar headers are not read; entries named
- * like OCI whiteouts fail with `unsupported` (Docker writes them as files).
+ * - Member names follow Docker's Untar: cleaned, a leading `/` relative to
+ *   the destination, a name that climbs out (`../x`) refused.
+ *
+ * Differences that remain: v7 (pre-POSIX) tar headers are not read; entries
+ * named like OCI whiteouts fail with `unsupported` (Docker writes them as
+ * plain files, which every OCI consumer of the layer would then read as
+ * whiteouts).
  */
 import { chmodSync, createReadStream, lchownSync, lstatSync, lutimesSync } from 'node:fs';
 import { decompress } from '../../layers/decompress.js';
@@ -38,7 +41,7 @@ export async function extractArchive(dest: DestRoot, archive: string, destRel: s
   const scanner = new TarScanner(`archive ${label}`);
   const { stream } = await decompress(createReadStream(archive));
   stream.on('error', (err) => scanner.destroy(err));
-  const res = await unpackLayer(stream.pipe(scanner), dirHost, { whiteouts: 'apply' });
+  const res = await unpackLayer(stream.pipe(scanner), dirHost, { whiteouts: 'apply', names: 'untar' });
   try {
     if (scanner.names.includes('')) {
       lchownSync(dirHost, before.uid, before.gid);
