@@ -36,7 +36,7 @@ export default function HostsPage() {
               <td className="px-3 py-2">{h.facts ? formatBytes(h.facts.memoryBytes) : '—'}</td>
               <td className="px-3 py-2">
                 {h.facts ? (
-                  <div className="w-32">
+                  <div className="w-32" title="free of total">
                     <div className="text-xs">{formatBytes(h.facts.disk.freeBytes)} of {formatBytes(h.facts.disk.totalBytes)}</div>
                     <div className="mt-1 h-1.5 rounded bg-slate-100">
                       <div className="h-full rounded bg-indigo-400" style={{ width: `${100 - (100 * h.facts.disk.freeBytes) / Math.max(1, h.facts.disk.totalBytes)}%` }} />
