@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
-import { DrydockError, Engine } from '@drydock/engine';
+import { DrydockError, Engine, type distribution } from '@drydock/engine';
 import {
   AGENT_NAMESPACE,
   PROTOCOL_VERSION,
@@ -33,6 +33,8 @@ export interface AgentOptions {
   stateDir?: string;
   /** How to run the drydock CLI here (`node drydock.mjs`): container supervisors and exec terminals use it. */
   cli?: { command: string; args: string[] };
+  /** How the engine reaches registries for pull and push jobs (the CLI passes the host's Docker config). */
+  registry?: () => Promise<distribution.RegistryOptions>;
   /** How often the journal is polled for work done with the CLI (default 500 ms). */
   pollMs?: number;
   /** How often the inventory is re-read when the journal is quiet (container states change too; default 5 s). */
@@ -190,7 +192,7 @@ export function startAgent(opts: AgentOptions): Agent {
 
   function start(job: JobStart): void {
     if (!state.addJob(job.jobId, job.spec.kind)) return; // seen before: its events are in the outbox or acked
-    const deps = { engine, root: opts.root, token, terminals, output, cancelled, ...(opts.cli ? { cli: opts.cli } : {}) };
+    const deps = { engine, root: opts.root, token, terminals, output, cancelled, ...(opts.cli ? { cli: opts.cli } : {}), ...(opts.registry ? { registry: opts.registry } : {}) };
     const done = runJob(deps, job, (event) => queue(state.append(job.jobId, event))).finally(() => {
       running.delete(job.jobId);
       cancelled.delete(job.jobId);

@@ -1,6 +1,6 @@
 import type { Engine, EngineEvent, OperationContext } from '@drydock/engine';
-import { DrydockError, isDrydockError } from '@drydock/engine';
-import type { JobEvent, JobResult, JobSpec, JobStart } from '@drydock/protocol';
+import { DrydockError, distribution, isDrydockError, reference } from '@drydock/engine';
+import type { JobEvent, JobResult, JobSpec, JobStart, RegistryAccess } from '@drydock/protocol';
 import { openSource, writeToSink, type TokenSource } from './data.js';
 import { openTerminal, type Terminal } from './exec-terminal.js';
 import { LineSplitter } from './log-lines.js';
@@ -19,6 +19,8 @@ export interface JobDeps {
   terminals: Map<string, Terminal>;
   /** Live terminal output of an exec job. */
   output: (jobId: string, data: Buffer) => void;
+  /** How the engine reaches registries on this host (the CLI's Docker config, insecure hosts, certs.d). */
+  registry?: () => Promise<distribution.RegistryOptions>;
   /** Jobs the hub cancelled; only exec terminals can stop midway (engine operations take no abort signal). */
   cancelled: Set<string>;
 }
@@ -32,11 +34,12 @@ export async function runJob(deps: JobDeps, job: JobStart, emit: (e: JobEvent) =
   const started = Date.now();
   let failedStep: number | null = null;
   const lines = new LineSplitter((step, stream, text) => emit({ type: 'log', step, stream, text }));
+  const layers = new LayerProgress();
   const ctx: OperationContext = {
     actor: job.actor,
     onEvent: (e) => {
       if (e.type === 'engine:build:failed') failedStep = e.step;
-      const mapped = toJobEvent(e, lines);
+      const mapped = toJobEvent(e, lines, layers);
       if (mapped) emit(mapped);
     },
   };
@@ -53,7 +56,25 @@ export async function runJob(deps: JobDeps, job: JobStart, emit: (e: JobEvent) =
   }
 }
 
-function toJobEvent(e: EngineEvent, lines: LineSplitter): JobEvent | null {
+/**
+ * Keeps a pull's or push's per-layer progress to what a progress bar needs:
+ * every status change, and byte counts only once they moved by 1 MiB or 2%
+ * (each event is a row in the outbox and a message to the hub).
+ */
+class LayerProgress {
+  private readonly last = new Map<string, { status: string; bytes: number }>();
+
+  event(id: string, status: string, current: number | undefined, total: number | undefined): JobEvent | null {
+    const bytes = current ?? 0;
+    const before = this.last.get(id);
+    const step = Math.max(1 << 20, (total ?? 0) / 50);
+    if (before && before.status === status && bytes - before.bytes < step) return null;
+    this.last.set(id, { status, bytes });
+    return { type: 'progress', label: `${id}: ${status}`, bytes, total: total ?? null };
+  }
+}
+
+function toJobEvent(e: EngineEvent, lines: LineSplitter, layers: LayerProgress): JobEvent | null {
   switch (e.type) {
     case 'engine:build:step':
       return { type: 'step', step: e.step, name: e.name };
@@ -65,6 +86,10 @@ function toJobEvent(e: EngineEvent, lines: LineSplitter): JobEvent | null {
     case 'engine:build:done':
       lines.flush();
       return { type: 'step-done', step: e.step, durationMs: e.durationMs };
+    case 'engine:registry:status':
+      return { type: 'log', step: null, stream: 'stdout', text: e.text };
+    case 'engine:registry:layer':
+      return layers.event(e.id, e.status, e.current, e.total);
     case 'engine:layer:ingest':
       return { type: 'progress', label: e.digest ?? 'layer', bytes: e.bytes, total: null };
     default:
@@ -145,9 +170,17 @@ async function perform(deps: JobDeps, ctx: OperationContext, job: JobStart): Pro
     }
     case 'container.export':
       return { bytes: await writeToSink(spec.sink, deps.token, (out) => engine.containers.export(ctx, spec.container, out)) };
-    case 'image.pull':
-    case 'image.push':
-      throw unsupported(`${spec.kind} needs the engine's registry client, which this agent's engine does not have yet`);
+    case 'image.pull': {
+      const platform = spec.platform !== undefined ? distribution.parsePlatform(spec.platform) : undefined;
+      const results = await engine.pull(ctx, spec.ref, { ...(await registryOptions(deps, spec.ref, spec.registry)), all: spec.all, ...(platform ? { platform } : {}) });
+      const first = results[0];
+      return { refs: results.map((r) => r.ref), ...(first && !spec.all ? { imageId: first.id, digest: first.digest } : {}) };
+    }
+    case 'image.push': {
+      const results = await engine.push(ctx, spec.ref, { ...(await registryOptions(deps, spec.ref, spec.registry)), all: spec.all });
+      const first = results[0];
+      return { refs: results.map((r) => r.ref), ...(first && !spec.all ? { digest: first.digest } : {}) };
+    }
     case 'container.exec':
       return { exitCode: await execTerminal(deps, job.jobId, spec) };
   }
@@ -174,6 +207,19 @@ async function execTerminal(deps: JobDeps, jobId: string, spec: Extract<JobSpec,
   } finally {
     deps.terminals.delete(jobId);
   }
+}
+
+/** The host's registry options, with the job's credentials and insecure flag on top. */
+async function registryOptions(deps: JobDeps, ref: string, access: RegistryAccess | undefined): Promise<distribution.RegistryOptions> {
+  const base = (await deps.registry?.()) ?? {};
+  if (!access) return base;
+  const given = access.credentials;
+  const domain = reference.parseNormalizedNamed(ref).domain;
+  return {
+    ...base,
+    ...(given ? { credentials: async () => given } : {}),
+    ...(access.insecure ? { insecureRegistries: [...(base.insecureRegistries ?? []), domain] } : {}),
+  };
 }
 
 function unsupported(message: string): DrydockError {

@@ -8,6 +8,8 @@ import { startAgent, type Agent } from '../src/index.js';
 import { AgentState } from '../src/state.js';
 import { busyboxTar, cliSandbox, repoRoot } from '../../cli/test/helpers/cli.js';
 import { FilesServer, tarNames } from './helpers/files-server.js';
+import bcrypt from 'bcryptjs';
+import { createRegistryServer, listen } from '@drydock/registry';
 import { TestHub, until } from './helpers/test-hub.js';
 
 const cli = cliSandbox();
@@ -166,11 +168,11 @@ describe('agent', () => {
     await until(() => hub.finished('tag-1') !== undefined, 'the tag job');
     hub.sendJob('tag-1', { kind: 'image.tag', source: 'busybox', target: 'twice:1' });
     hub.sendJob('bad-1', { kind: 'image.tag', source: 'no-such-image', target: 'x:1' });
-    hub.sendJob('pull-1', { kind: 'image.pull', ref: 'busybox' });
-    await until(() => hub.finished('bad-1') !== undefined && hub.finished('pull-1') !== undefined, 'the failing jobs');
+    hub.sendJob('exec-bad', { kind: 'container.exec', container: 'no-such-container', cmd: ['sh'] });
+    await until(() => hub.finished('bad-1') !== undefined && hub.finished('exec-bad') !== undefined, 'the failing jobs');
     expect(hub.jobEvents('tag-1').map((e) => e.event.type)).toEqual(['started', 'result', 'done']);
     expect(hub.finished('bad-1')!.event).toMatchObject({ type: 'failed', code: 'not-found' });
-    expect(hub.finished('pull-1')!.event).toMatchObject({ type: 'failed', code: 'unsupported' });
+    expect(hub.finished('exec-bad')!.event).toMatchObject({ type: 'failed', code: 'not-found' });
     const engine = Engine.open({ root });
     try {
       expect(engine.resolve('once:1')).toBe(busyboxId);
@@ -290,5 +292,42 @@ describe('agent', () => {
     expect(hub.finished('exec-2')!.event).toMatchObject({ type: 'failed', code: 'cancelled' });
     hub.sendJob('rm-exec', { kind: 'container.rm', container: 'agent-exec', force: true });
     await until(() => hub.finished('rm-exec')?.event.type === 'done', 'the removal');
+  });
+
+  it('pushes and pulls through a registry with the credentials the hub sends', async () => {
+    const regDir = mkdtempSync(join(cli.dir, 'registry-'));
+    writeFileSync(join(regDir, 'htpasswd'), `ci:${bcrypt.hashSync('s3cret', 4)}\n`);
+    const server = createRegistryServer({ root: join(regDir, 'data'), htpasswd: join(regDir, 'htpasswd') });
+    const { host, port } = await listen(server, '127.0.0.1:0');
+    const ref = `${host}:${port}/team/bb:1`;
+    const credentials = { username: 'ci', password: 's3cret' };
+    try {
+      const a = start({ token: hub.hostToken });
+      await until(() => a.ready, 'connection');
+      const run = async (jobId: string, spec: Parameters<TestHub['sendJob']>[1]) => {
+        hub.sendJob(jobId, spec);
+        await until(() => hub.finished(jobId) !== undefined, jobId);
+        return hub.jobEvents(jobId).map((e) => e.event);
+      };
+      await run('tag-push', { kind: 'image.tag', source: 'busybox', target: ref });
+      expect((await run('push-anon', { kind: 'image.push', ref })).at(-1)).toMatchObject({ type: 'failed' });
+      const pushed = await run('push-1', { kind: 'image.push', ref, registry: { credentials } });
+      expect(pushed.at(-1)).toMatchObject({ type: 'done' });
+      const pushResult = pushed.find((e) => e.type === 'result');
+      expect(pushResult).toMatchObject({ result: { refs: [ref], digest: expect.stringMatching(/^sha256:/) } });
+      expect(pushed.some((e) => e.type === 'progress')).toBe(true);
+
+      await run('rm-pushed', { kind: 'image.rm', ref });
+      const pulled = await run('pull-1', { kind: 'image.pull', ref, registry: { credentials } });
+      expect(pulled.at(-1)).toMatchObject({ type: 'done' });
+      expect(pulled.find((e) => e.type === 'result')).toMatchObject({ result: { imageId: busyboxId, refs: [ref] } });
+      expect(pulled.some((e) => e.type === 'log' && e.text.includes('Pulling from team/bb'))).toBe(true);
+      await until(() => hub.images.get(busyboxId)?.repoTags.includes(ref) === true, 'the pulled tag in the inventory');
+      const audited = () => hub.journal.filter((e) => e.actor === 'user:test@example.com' && e.target?.includes('team/bb')).map((e) => e.action);
+      await until(() => audited().includes('image.pull'), 'the pull in the journal');
+      expect(audited()).toEqual(expect.arrayContaining(['image.tag', 'image.push', 'image.pull']));
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });

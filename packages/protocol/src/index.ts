@@ -22,6 +22,7 @@ export {
   jobCancelSchema,
   jobSpecSchema,
   jobStartSchema,
+  registryAccessSchema,
   type DataSink,
   type DataSource,
   type ExecInput,
@@ -33,6 +34,7 @@ export {
   type JobSpecInput,
   type JobStart,
   type JobStartInput,
+  type RegistryAccess,
 } from './jobs.js';
 export {
   jobAckSchema,

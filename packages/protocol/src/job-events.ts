@@ -17,8 +17,10 @@ export const jobResultSchema = z.object({
   changes: z.array(z.object({ kind: z.enum(['A', 'C', 'D']), path: z.string() })).optional(),
   /** container.exec: the command's exit code. */
   exitCode: z.number().int().optional(),
-  /** push: the manifest digest the registry has. */
+  /** push: the manifest digest the registry has; pull: the manifest digest recorded as RepoDigest. */
   digest: digestSchema.optional(),
+  /** pull, push: the references moved, in Docker's full form (`docker.io/library/busybox:latest`). */
+  refs: z.array(z.string()).optional(),
   /** save, export: bytes uploaded to the sink. */
   bytes: nonNegInt.optional(),
 });

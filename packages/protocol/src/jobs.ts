@@ -21,6 +21,17 @@ export const dataSinkSchema = z.object({ kind: z.literal('url'), url: z.url(), h
 export type DataSink = z.infer<typeof dataSinkSchema>;
 
 const ref = z.string().min(1);
+
+/**
+ * How to reach the registry a pull or push names. Without credentials the
+ * host's own Docker config (config.json, credential helpers) is used;
+ * `insecure` reaches it over plain HTTP (loopback registries always are).
+ */
+export const registryAccessSchema = z.object({
+  credentials: z.object({ username: z.string().min(1), password: z.string() }).optional(),
+  insecure: z.boolean().default(false),
+});
+export type RegistryAccess = z.infer<typeof registryAccessSchema>;
 const containerRef = z.string().min(1);
 
 /** What a job asks for, one member per engine operation (`kind` names it like the audit action). */
@@ -37,8 +48,16 @@ export const jobSpecSchema = z.discriminatedUnion('kind', [
     noCache: z.boolean().default(false),
     labels: z.record(z.string(), z.string()).default({}),
   }),
-  z.object({ kind: z.literal('image.pull'), ref }),
-  z.object({ kind: z.literal('image.push'), ref }),
+  z.object({
+    kind: z.literal('image.pull'),
+    ref,
+    /** Every tag of the repository (`pull -a`). */
+    all: z.boolean().default(false),
+    /** `os/arch[/variant]` to pick from a manifest list; the host's by default. */
+    platform: z.string().min(1).optional(),
+    registry: registryAccessSchema.optional(),
+  }),
+  z.object({ kind: z.literal('image.push'), ref, all: z.boolean().default(false), registry: registryAccessSchema.optional() }),
   z.object({ kind: z.literal('image.tag'), source: ref, target: ref }),
   z.object({ kind: z.literal('image.rm'), ref, force: z.boolean().default(false), noPrune: z.boolean().default(false) }),
   z.object({

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { readEnv } from '../env.js';
+import { registryOptions } from '../registry-options.js';
 import { CliExit, err } from '../runtime.js';
 import { shimCommand } from '../shim.js';
 import { VERSION } from '../version.js';
@@ -44,6 +45,7 @@ export function defineAgent(cmd: Command): Command {
         root,
         agentVersion: VERSION,
         cli: thisCli(),
+        registry: registryOptions,
         log: (line) => err(`drydock agent: ${line}`),
         ...(token ? { token } : {}),
         ...(flags.enrollToken ? { enrollToken: flags.enrollToken } : {}),
