@@ -212,13 +212,18 @@ export function startAgent(opts: AgentOptions): Agent {
     if (!ready || polling) return;
     polling = true;
     try {
-      const entries = engine.journal.since(journalCursor);
-      if (entries.length > 0) {
+      // A long backlog (a first connection) goes in pages of 1,000, a few pages per tick.
+      let shipped = 0;
+      for (let page = 0; page < 20; page++) {
+        const entries = engine.journal.since(journalCursor, 1000);
+        if (entries.length === 0) break;
         socket.emit('journal', { entries });
         journalCursor = entries[entries.length - 1]!.seq;
+        shipped += entries.length;
+        if (entries.length < 1000) break;
       }
       const due = Date.now() - lastInventoryMs >= (opts.inventoryMs ?? 5000);
-      if (inventory === undefined || entries.length > 0 || due) {
+      if (inventory === undefined || shipped > 0 || due) {
         const now = await readInventory(engine);
         lastInventoryMs = Date.now();
         if (!ready) return;

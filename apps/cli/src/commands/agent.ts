@@ -50,9 +50,11 @@ export function defineAgent(cmd: Command): Command {
         ...(token ? { token } : {}),
         ...(flags.enrollToken ? { enrollToken: flags.enrollToken } : {}),
       });
-      const stop = () => void agent.close();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      // The first signal waits for running jobs (their events are on disk either way); a second one does not.
+      let signals = 0;
+      const stop = () => (++signals === 1 ? void agent.close() : process.exit(130));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
       try {
         await agent.stopped;
       } catch (e) {
