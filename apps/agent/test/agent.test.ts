@@ -141,6 +141,19 @@ describe('agent', () => {
     expect(hub.journal.map((e) => e.seq)).toEqual(hub.journal.map((_, i) => i + 1));
   });
 
+  it('ships a journal backlog longer than one page', async () => {
+    const engine = Engine.open({ root });
+    try {
+      // What a host that ran the CLI for months before enrolling has in its journal.
+      for (let i = 0; i < 1200; i++) engine.journal.append({ actor: 'os:backlog', action: 'image.tag', target: `backlog:${i}` });
+    } finally {
+      engine.close();
+    }
+    const a = start({ token: hub.hostToken });
+    await until(() => a.ready && hub.journal.filter((e) => e.actor === 'os:backlog').length === 1200, 'the whole backlog');
+    expect(hub.journal.map((e) => e.seq)).toEqual(hub.journal.map((_, i) => i + 1));
+  });
+
   it('sends inventory deltas after an rm, by the CLI or by a job', async () => {
     const a = start({ token: hub.hostToken });
     await until(() => a.ready && hub.fullInventories > 0, 'connection');
