@@ -31,6 +31,13 @@ export interface HubServer {
   close(): Promise<void>;
 }
 
+/** The part of Next's custom-server API used here. */
+interface NextApp {
+  prepare(): Promise<void>;
+  getRequestHandler(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  close(): Promise<void>;
+}
+
 /** apps/web, found from this module (the sources or the esbuild bundle in apps/web/dist). */
 function webDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -58,7 +65,9 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
   if (opts.web !== false) {
     const dir = webDir();
     if (!existsSync(join(dir, '.next', 'BUILD_ID'))) throw new Error('the dashboard is not built: run `npm run build -w @drydock/web` (npm start does)');
-    const { default: next } = await import('next');
+    // Loaded by name so Next's global types stay out of the server's type graph.
+    const nextModule: string = 'next';
+    const { default: next } = (await import(nextModule)) as { default: (o: object) => NextApp };
     const app = next({ dev: false, dir, hostname: opts.host, port: opts.port });
     await app.prepare();
     const handle = app.getRequestHandler();

@@ -10,6 +10,7 @@ const NAV = [
   ['/images', 'Images'],
   ['/containers', 'Containers'],
   ['/builds', 'Builds'],
+  ['/registries', 'Registries'],
   ['/audit', 'Audit'],
   ['/users', 'Users & tokens'],
 ] as const;

@@ -3,6 +3,7 @@ import { buildsRouter } from './routers/builds.js';
 import { hostsRouter } from './routers/hosts.js';
 import { inventoryRouter } from './routers/inventory.js';
 import { jobsRouter } from './routers/jobs.js';
+import { registriesRouter } from './routers/registries.js';
 import { usersRouter } from './routers/users.js';
 import { router } from './trpc.js';
 
@@ -11,6 +12,7 @@ export const appRouter = router({
   inventory: inventoryRouter,
   builds: buildsRouter,
   jobs: jobsRouter,
+  registries: registriesRouter,
   audit: auditRouter,
   users: usersRouter,
 });
