@@ -29,7 +29,7 @@ function contextTar(dockerfile: string): Uint8Array {
 // The CLI bundle supervises detached containers and runs exec terminals, as under `drydock agent`.
 const cliEntry = { command: process.execPath, args: [join(repoRoot, 'apps/cli/dist/drydock.mjs')] };
 
-function start(opts: { enrollToken?: string; token?: string; stateDir?: string } = {}): Agent {
+function start(opts: { enrollToken?: string; token?: string; stateDir?: string; pollMs?: number } = {}): Agent {
   agent = startAgent({ hubUrl: hub.url, root, pollMs: 100, inventoryMs: 1000, cli: cliEntry, ...opts });
   return agent;
 }
@@ -127,7 +127,7 @@ describe('agent', () => {
   });
 
   it('ships a CLI tag on the same root as a journal entry within two seconds', async () => {
-    const a = start({ token: hub.hostToken });
+    const a = start({ token: hub.hostToken, pollMs: 500 }); // the default poll
     await until(() => a.ready && hub.fullInventories > 0, 'connection');
     const r = cli.run(['tag', 'busybox', 'cli-tagged:7']);
     expect(r.status).toBe(0);
