@@ -120,7 +120,11 @@ export function startAgent(opts: AgentOptions): Agent {
   socket.on('connect', () => {
     const hello = { protocolVersion: PROTOCOL_VERSION, agentVersion: opts.agentVersion ?? '0.1.0', facts: hostFacts(opts.root), runningJobs: [...running.keys()] };
     socket.timeout(30_000).emit('hello', hello, (err, answer) => {
-      if (err) return void socket.disconnect().connect(); // no answer: start over
+      if (err) {
+        // No answer in time on a live connection: start over. (A dropped one reconnects by itself.)
+        if (socket.connected) socket.disconnect().connect();
+        return;
+      }
       const ack = helloAckSchema.safeParse(answer);
       if (!ack.success) return void fail(new Error('the hub answered hello with a malformed ack'));
       if (ack.data.token) state.set('token', ack.data.token);
