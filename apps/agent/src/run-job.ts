@@ -3,6 +3,7 @@ import { DrydockError, distribution, isDrydockError, reference } from '@drydock/
 import type { JobEvent, JobResult, JobSpec, JobStart, RegistryAccess } from '@drydock/protocol';
 import { openSource, writeToSink, type TokenSource } from './data.js';
 import { openTerminal, type Terminal } from './exec-terminal.js';
+import { fetchGitContext, inside } from './git-context.js';
 import { LineSplitter } from './log-lines.js';
 
 export interface JobDeps {
@@ -102,16 +103,25 @@ async function perform(deps: JobDeps, ctx: OperationContext, job: JobStart): Pro
   const spec = job.spec;
   switch (spec.kind) {
     case 'image.build': {
-      const stream = await openSource(spec.context, deps.token);
-      const imageId = await engine.build(ctx, {
-        context: spec.dockerfile !== undefined ? { stream, dockerfile: spec.dockerfile } : { stream },
+      const options = {
         tags: spec.tags,
         buildArgs: spec.buildArgs,
         noCache: spec.noCache,
         labels: spec.labels,
         ...(spec.target !== undefined ? { target: spec.target } : {}),
-      });
-      return { imageId };
+      };
+      if (spec.context.kind === 'git') {
+        const { dir, cleanup } = await fetchGitContext(spec.context, engine.layout.tmp);
+        try {
+          const dockerfile = spec.dockerfile !== undefined ? inside(dir, spec.dockerfile, 'the Dockerfile') : undefined;
+          return { imageId: await engine.build(ctx, { ...options, context: dockerfile !== undefined ? { dir, dockerfile } : { dir } }) };
+        } finally {
+          cleanup();
+        }
+      }
+      const stream = await openSource(spec.context, deps.token);
+      const context = spec.dockerfile !== undefined ? { stream, dockerfile: spec.dockerfile } : { stream };
+      return { imageId: await engine.build(ctx, { ...options, context }) };
     }
     case 'image.tag':
       engine.tag(ctx, spec.source, spec.target);

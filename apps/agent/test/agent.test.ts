@@ -343,4 +343,36 @@ describe('agent', () => {
       await new Promise((r) => server.close(r));
     }
   });
+
+  it('builds from a git repository at a branch and subdirectory, refusing paths that leave it', async () => {
+    const repo = mkdtempSync(join(cli.dir, 'repo-'));
+    const sh = (script: string) => {
+      const r = spawnSync('sh', ['-ec', script], { cwd: repo, env: { PATH: process.env.PATH, HOME: repo, GIT_CONFIG_NOSYSTEM: '1' } });
+      if (r.status !== 0) throw new Error(`${script}: ${r.stderr}`);
+    };
+    sh(`git init -q -b main . && git config user.email t@e && git config user.name t
+        mkdir app && printf 'FROM busybox\\nCOPY msg /msg\\nRUN cat /msg\\n' > app/Dockerfile && echo from-main > app/msg
+        ln -s /etc escape && git add -A && git commit -qm one
+        git checkout -q -b release && echo from-release > app/msg && git commit -qam two && git checkout -q main`);
+    const a = start({ token: hub.hostToken });
+    await until(() => a.ready, 'connection');
+    hub.sendJob('git-1', { kind: 'image.build', context: { kind: 'git', url: `file://${repo}`, ref: 'release', subdir: 'app' }, tags: ['from-git:1'] });
+    await until(() => hub.finished('git-1') !== undefined, 'the git build');
+    const events = hub.jobEvents('git-1').map((e) => e.event);
+    expect(events.at(-1)).toMatchObject({ type: 'done' });
+    expect(events.filter((e) => e.type === 'log').map((e) => (e.type === 'log' ? e.text : ''))).toEqual(['from-release']);
+
+    for (const [jobId, subdir, dockerfile] of [
+      ['git-up', '../..', undefined],
+      ['git-link', 'escape', undefined],
+      ['git-file', 'app', '../../../etc/passwd'],
+    ] as const) {
+      hub.sendJob(jobId, { kind: 'image.build', context: { kind: 'git', url: `file://${repo}`, subdir }, ...(dockerfile ? { dockerfile } : {}) });
+      await until(() => hub.finished(jobId) !== undefined, jobId);
+      expect(hub.finished(jobId)!.event).toMatchObject({ type: 'failed', code: 'invalid-argument', message: expect.stringContaining('is outside the context') });
+    }
+    hub.sendJob('git-missing', { kind: 'image.build', context: { kind: 'git', url: `file://${repo}`, ref: 'no-such-branch' } });
+    await until(() => hub.finished('git-missing') !== undefined, 'the missing ref');
+    expect(hub.finished('git-missing')!.event).toMatchObject({ type: 'failed', code: 'invalid-argument', message: expect.stringContaining('unable to fetch the git context') });
+  });
 });

@@ -14,7 +14,9 @@ export {
   type InventoryFull,
 } from './inventory.js';
 export {
+  buildContextSchema,
   dataSinkSchema,
+  gitSourceSchema,
   dataSourceSchema,
   execInputSchema,
   execOutputSchema,
@@ -23,7 +25,9 @@ export {
   jobSpecSchema,
   jobStartSchema,
   registryAccessSchema,
+  type BuildContextSource,
   type DataSink,
+  type GitSource,
   type DataSource,
   type ExecInput,
   type ExecOutput,

@@ -14,6 +14,24 @@ export const dataSourceSchema = z.discriminatedUnion('kind', [
 export type DataSource = z.infer<typeof dataSourceSchema>;
 
 /**
+ * A build context in a git repository, as `docker build URL#REF:DIR`: the
+ * agent fetches `ref` (a branch, a tag, or a commit the server lets it fetch;
+ * the default branch when absent) with depth 1 and builds from `subdir`.
+ */
+export const gitSourceSchema = z.object({
+  kind: z.literal('git'),
+  /** https://, ssh://, git:// or file:// — anything `git fetch` takes. */
+  url: z.string().min(1),
+  ref: z.string().min(1).optional(),
+  subdir: z.string().min(1).optional(),
+});
+export type GitSource = z.infer<typeof gitSourceSchema>;
+
+/** Where a build's context comes from: an upload (tar or bare Dockerfile) or a git repository. */
+export const buildContextSchema = z.discriminatedUnion('kind', [...dataSourceSchema.options, gitSourceSchema]);
+export type BuildContextSource = z.infer<typeof buildContextSchema>;
+
+/**
  * Bytes leaving the agent (a `save` or `export` tarball): the agent PUTs the
  * stream to `url` (chunked), with the same Authorization rule as DataSource.
  */
@@ -38,8 +56,8 @@ const containerRef = z.string().min(1);
 export const jobSpecSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('image.build'),
-    /** A tar of the context (plain or gzip), or a bare Dockerfile as `docker build -` takes. */
-    context: dataSourceSchema,
+    /** A tar of the context (plain or gzip), a bare Dockerfile as `docker build -` takes, or a git repository. */
+    context: buildContextSchema,
     /** The Dockerfile's path inside the context (default `Dockerfile`). */
     dockerfile: z.string().min(1).optional(),
     tags: z.array(ref).default([]),

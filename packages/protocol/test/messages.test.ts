@@ -88,6 +88,7 @@ describe('hub → agent messages', () => {
     ['job:start', { jobId: 'j4', actor: 'token:ci', spec: { kind: 'container.exec', container: 'web', cmd: ['sh'] } }],
     ['job:start', { jobId: 'j5', actor: 'token:ci', spec: { kind: 'image.pull', ref: 'reg:5000/a:1', platform: 'linux/arm64', registry: { credentials: { username: 'u', password: 'p' } } } }],
     ['job:start', { jobId: 'j6', actor: 'token:ci', spec: { kind: 'image.push', ref: 'reg:5000/a:1', all: true, registry: { insecure: true } } }],
+    ['job:start', { jobId: 'j7', actor: 'u', spec: { kind: 'image.build', context: { kind: 'git', url: 'https://git.example/app.git', ref: 'v1', subdir: 'web' } } }],
     ['job:cancel', { jobId: 'j1' }],
     ['job:ack', { jobId: 'j1', seq: 12 }],
     ['journal:ack', { seq: 0 }],
@@ -105,6 +106,8 @@ describe('hub → agent messages', () => {
     ['job:start', { jobId: 'j1', actor: 'u', spec: { kind: 'image.save', refs: [], sink: { kind: 'url', url: 'http://h/x' } } }, 'at spec.refs'],
     ['job:start', { jobId: 'j1', actor: 'u', spec: { kind: 'container.exec', container: 'c', cmd: [] } }, 'at spec.cmd'],
     ['job:start', { jobId: 'j1', actor: 'u', spec: { kind: 'image.push', ref: 'a', registry: { credentials: { password: 'p' } } } }, 'at spec.registry.credentials.username'],
+    ['job:start', { jobId: 'j1', actor: 'u', spec: { kind: 'image.build', context: { kind: 'git', url: '' } } }, 'at spec.context.url'],
+    ['job:start', { jobId: 'j1', actor: 'u', spec: { kind: 'image.import', source: { kind: 'git', url: 'https://x/y.git' } } }, 'at spec.source.kind'],
     ['job:ack', { jobId: 'j1', seq: -1 }, 'at seq'],
     ['exec:resize', { jobId: 'j4', cols: 0, rows: 24 }, 'at cols'],
   ])('rejects a bad %s (%#)', (name, payload, where) => {
