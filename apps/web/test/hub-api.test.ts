@@ -114,7 +114,14 @@ describe.each(['pglite', 'postgresql'] as const)('hub REST API on %s', (backend)
     expect(r.status).toBe(200);
     expect(r.body.ok).toBe(true);
     expect(r.body.checked).toBeGreaterThan(5);
-    const csv = await admin('GET', '/api/v1/audit?format=csv&action=image.build');
+    // Retention: everything so far goes to a file; the chain verifies from its anchor.
+    const archived = await admin('POST', `/api/v1/audit/archive?before=${encodeURIComponent(new Date(Date.now() + 1000).toISOString())}`);
+    expect(archived.status).toBe(200);
+    expect(archived.body.rows).toBe(r.body.checked);
+    const after = await admin('GET', '/api/v1/audit/verify');
+    expect(after.body).toEqual({ ok: true, checked: 1 }); // the audit.archive row itself
+    expect((await admin('GET', '/api/v1/audit')).body[0]).toMatchObject({ action: 'audit.archive', params: { rows: r.body.checked } });
+    const csv = await admin('GET', '/api/v1/audit?format=csv&action=audit.archive');
     expect(String(csv.body).split('\r\n')[0]).toBe('id,time,actor,actorName,action,host,target,digest,outcome,hash');
   });
 });

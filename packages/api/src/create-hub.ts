@@ -48,6 +48,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     prisma: db.prisma,
     secretKey: loadSecretKey(opts.dataDir, opts.secretKey),
     uploadsDir: join(opts.dataDir, 'uploads'),
+    archiveDir: join(opts.dataDir, 'audit-archive'),
     agentUrl: () => agentUrl,
     setAgentUrl: (url: string) => void (agentUrl = url),
     bus: new HubBus(),

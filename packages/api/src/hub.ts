@@ -25,6 +25,8 @@ export interface Hub {
   secretKey: Buffer;
   /** Where uploaded build contexts wait for their agent. */
   uploadsDir: string;
+  /** Where audit retention writes archive files. */
+  archiveDir: string;
   /** The URL agents use to reach this hub (upload downloads). */
   agentUrl: () => string;
   bus: HubBus;

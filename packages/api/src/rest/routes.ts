@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { appendAudit } from '@drydock/db';
+import { appendAudit, archiveAudit } from '@drydock/db';
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
@@ -12,7 +12,7 @@ import { getBuild, readUpload, startBuild } from '../services/builds.js';
 import { getHost, hostForToken, listHosts } from '../services/hosts.js';
 import { listContainers, listImages } from '../services/inventory.js';
 import { dispatchJob, startJob } from '../services/jobs.js';
-import { requireRole, type Principal } from '../services/principal.js';
+import { actorOf, requireRole, type Principal } from '../services/principal.js';
 import { readBody, readJson, sendError, sendJson } from './http.js';
 
 type Params = Record<string, string>;
@@ -149,6 +149,24 @@ route('GET', '/api/v1/audit', async ({ hub, res, url, principal }) => {
 route('GET', '/api/v1/audit/verify', async ({ hub, res, principal }) => {
   await principal();
   sendJson(res, 200, await verify(hub.prisma));
+});
+
+// Retention: rows created before `before` go to an archive file anchored in the chain.
+route('POST', '/api/v1/audit/archive', async ({ hub, res, url, principal }) => {
+  const p = await principal();
+  requireRole(p, 'admin');
+  const before = new Date(url.searchParams.get('before') ?? '');
+  if (Number.isNaN(before.getTime())) throw new ApiError('bad-request', 'before=<ISO time> is required');
+  const result = await archiveAudit(hub.prisma, { before, dir: hub.archiveDir });
+  await appendAudit(hub.prisma, {
+    actor: actorOf(p),
+    actorName: p.email,
+    action: 'audit.archive',
+    target: result?.file ?? null,
+    params: { before: before.toISOString(), rows: result?.rows ?? 0, lastHash: result?.lastHash ?? null },
+    outcome: 'success',
+  });
+  sendJson(res, 200, result ?? { rows: 0 });
 });
 
 // A build context from the dashboard, uploaded before builds.start names it.
