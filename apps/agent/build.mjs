@@ -63,6 +63,9 @@ await build({
   loader: { '.node': 'binary' },
   plugins: [embeddedAddon],
   define: { DRYDOCK_VERSION: JSON.stringify(pkg.version) },
+  // Smaller and faster to parse; identifiers keep their names so DRYDOCK_DEBUG stacks stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url); const __drydockBundleUrl = import.meta.url;",
   },
