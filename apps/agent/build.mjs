@@ -29,6 +29,9 @@ const embeddedAddon = {
         const { fileURLToPath } = require('node:url');
         module.exports = function bindings(name) {
           if (name !== 'better_sqlite3.node') throw new Error('no embedded native module ' + name);
+          if (process.versions.modules !== ${JSON.stringify(process.versions.modules)} || process.arch !== ${JSON.stringify(process.arch)}) {
+            throw new Error('this drydock.mjs embeds better-sqlite3 built for Node ' + ${JSON.stringify(process.version.split('.')[0])} + ' on ' + ${JSON.stringify(process.arch)} + '; this is Node ' + process.version + ' on ' + process.arch);
+          }
           const file = 'better_sqlite3-' + process.arch + '-' + createHash('sha256').update(bytes).digest('hex').slice(0, 16) + '.node';
           let last;
           for (const dir of [join(dirname(fileURLToPath(__drydockBundleUrl)), '.drydock-native'), join(tmpdir(), 'drydock-native')]) {
