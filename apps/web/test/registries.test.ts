@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistryServer, listen } from '@drydock/registry';
-import { startHubServer, type HubServer } from '../server/index.js';
-import { ADMIN, api, tokenFor, trpcMutation } from './helpers/hub.js';
+import type { HubServer } from '../server/index.js';
+import { ADMIN, api, startHubWithAgent, tokenFor, trpcMutation, until } from './helpers/hub.js';
 
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -15,6 +15,7 @@ const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).dig
 describe('registries', () => {
   let dir: string;
   let hub: HubServer;
+  let withAgent: Awaited<ReturnType<typeof startHubWithAgent>>;
   let registry: Server;
   let registryUrl: string;
   let admin: string;
@@ -32,11 +33,12 @@ describe('registries', () => {
     const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length }, layers: [] });
     const put = await fetch(`${registryUrl}/v2/team/app/manifests/1.0`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body: manifest });
     expect(put.status).toBe(201);
-    hub = await startHubServer({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'hub'), admin: ADMIN, web: false });
+    withAgent = await startHubWithAgent();
+    hub = withAgent.server;
     admin = `Bearer ${await tokenFor(hub.url, ADMIN.email, ADMIN.password)}`;
   });
   afterAll(async () => {
-    await hub?.close();
+    await withAgent?.stop();
     await new Promise((r) => registry?.close(r));
     rmSync(dir, { recursive: true, force: true });
   });
@@ -66,5 +68,32 @@ describe('registries', () => {
     expect((await trpcMutation(hub.url, admin, 'users.create', { email: 'op@example.com', name: 'Op', password: 'password-123', role: 'operator' })).status).toBe(200);
     const op = `Bearer ${await tokenFor(hub.url, 'op@example.com', 'password-123')}`;
     expect((await trpcMutation(hub.url, op, 'registries.save', { name: 'x', url: registryUrl })).status).toBe(403);
+  });
+
+  it('pushes through the agent with the stored credentials, which the job record does not keep', async () => {
+    const admin = api(hub.url, `Bearer ${await tokenFor(hub.url, ADMIN.email, ADMIN.password)}`);
+    const hostId = withAgent.agent.hostId!;
+    const target = `${new URL(registryUrl).host}/team/busybox:1`;
+    const job = async (spec: object) => {
+      const r = await admin('POST', `/api/v1/hosts/${hostId}/jobs`, spec);
+      expect(r.status).toBe(201);
+      return until(async () => {
+        const j = (await admin('GET', `/api/v1/jobs/${r.body.id}`)).body;
+        return j.status === 'succeeded' || j.status === 'failed' ? j : undefined;
+      }, `${(spec as { kind: string }).kind}`);
+    };
+    expect((await job({ kind: 'image.tag', source: 'busybox:latest', target })).status).toBe('succeeded');
+    const pushed = await job({ kind: 'image.push', ref: target });
+    expect(pushed).toMatchObject({ status: 'succeeded', result: { digest: expect.stringMatching(/^sha256:/) } });
+    const row = await hub.hub.prisma.job.findUniqueOrThrow({ where: { id: pushed.id } });
+    expect(JSON.stringify(row.spec)).not.toContain('robot-pass');
+    const team = await hub.hub.prisma.registry.findUniqueOrThrow({ where: { name: 'team' } });
+    const browse = await fetch(`${hub.url}/api/trpc/registries.browse?input=${encodeURIComponent(JSON.stringify({ id: team.id }))}`, { headers: { authorization: `Bearer ${await tokenFor(hub.url, ADMIN.email, ADMIN.password)}` } });
+    expect(((await browse.json()) as { result: { data: unknown } }).result.data).toEqual([
+      { name: 'team/app', tags: ['1.0'] },
+      { name: 'team/busybox', tags: ['1'] },
+    ]);
+    const audit = (await admin('GET', `/api/v1/audit?action=image.push&target=${encodeURIComponent(target)}`)).body;
+    expect(audit[0]).toMatchObject({ outcome: 'success', actorName: ADMIN.email, digest: pushed.result.digest });
   });
 });

@@ -106,7 +106,7 @@ export function attachAgentNamespace(io: Server, hub: Hub, log: (line: string) =
         for (const job of pending) {
           if (running.has(job.id)) continue;
           const spec = jobSpecSchema.safeParse(restoreSpec(hub, job.id, job.spec));
-          if (spec.success) dispatchJob(hub, job, spec.data);
+          if (spec.success) await dispatchJob(hub, job, spec.data);
         }
       }),
     );

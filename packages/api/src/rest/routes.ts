@@ -111,7 +111,7 @@ route('POST', '/api/v1/hosts/:id/jobs', async ({ hub, req, res, params, principa
   const body = await readJson(req);
   if ((body as { kind?: string }).kind === 'image.build') throw new ApiError('bad-request', 'builds go to /api/v1/hosts/:id/builds');
   const { job, spec } = await startJob(hub, p, params.id!, body as never);
-  dispatchJob(hub, job, spec);
+  await dispatchJob(hub, job, spec);
   sendJson(res, 201, { id: job.id });
 });
 

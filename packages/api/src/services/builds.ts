@@ -59,7 +59,7 @@ export async function startBuild(hub: Hub, by: Principal, input: BuildInput) {
         buildArgs: input.buildArgs,
       },
     });
-    dispatchJob(hub, job, spec);
+    await dispatchJob(hub, job, spec);
     hub.bus.emit('changed', { topic: 'builds', hostId: host.id });
     return { id: build.id, jobId: job.id };
   } catch (err) {

@@ -4,6 +4,7 @@ import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { getHost } from './hosts.js';
 import { actorOf, hasRole, type Principal } from './principal.js';
+import { withRegistryAccess } from './registry-access.js';
 
 /**
  * Kinds the engine records in the host's journal itself (the agent ships the
@@ -36,9 +37,9 @@ export function jobTarget(spec: JobSpec): string | null {
   }
 }
 
-/** What a job spec looks like in the database: uploads and sinks as kinds only. */
+/** What a job spec looks like in the database: no headers or credentials, bytes as a marker. */
 function storedSpec(spec: JobSpec): object {
-  return JSON.parse(JSON.stringify(spec, (k, v: unknown) => (k === 'headers' ? undefined : v instanceof Uint8Array ? '[bytes]' : v))) as object;
+  return JSON.parse(JSON.stringify(spec, (k, v: unknown) => (k === 'headers' || k === 'credentials' ? undefined : v instanceof Uint8Array ? '[bytes]' : v))) as object;
 }
 
 /**
@@ -69,9 +70,12 @@ export async function startJob(hub: Hub, by: Principal, hostId: string, input: J
   return { job, spec, host };
 }
 
-/** Sends a queued job to its host (again, after a reconnect: the agent runs each id once). */
-export function dispatchJob(hub: Hub, job: { id: string; hostId: string; actor: string }, spec: JobSpec): void {
-  hub.agents.sendJob(job.hostId, { jobId: job.id, actor: job.actor, spec });
+/**
+ * Sends a queued job to its host (again, after a reconnect: the agent runs
+ * each id once), with the stored credentials of the registry it names.
+ */
+export async function dispatchJob(hub: Hub, job: { id: string; hostId: string; actor: string }, spec: JobSpec): Promise<void> {
+  hub.agents.sendJob(job.hostId, { jobId: job.id, actor: job.actor, spec: await withRegistryAccess(hub, spec) });
   hub.bus.emit('changed', { topic: 'jobs', hostId: job.hostId });
 }
 

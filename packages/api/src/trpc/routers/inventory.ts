@@ -26,12 +26,12 @@ export const inventoryRouter = router({
   containers: authed.input(z.object({ hostId: z.string().optional() })).query(({ ctx, input }) => listContainers(ctx.hub.prisma, input)),
   imageAction: authed.input(z.object({ hostId: z.string(), action: imageAction })).mutation(async ({ ctx, input }) => {
     const { job, spec } = await startJob(ctx.hub, ctx.principal, input.hostId, input.action);
-    dispatchJob(ctx.hub, job, spec);
+    await dispatchJob(ctx.hub, job, spec);
     return { jobId: job.id };
   }),
   containerAction: authed.input(z.object({ hostId: z.string(), action: containerAction })).mutation(async ({ ctx, input }) => {
     const { job, spec } = await startJob(ctx.hub, ctx.principal, input.hostId, input.action);
-    dispatchJob(ctx.hub, job, spec);
+    await dispatchJob(ctx.hub, job, spec);
     return { jobId: job.id };
   }),
 });
