@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from '../../../packages/db/test/helpers/postgres.js';
 import { ADMIN, api, startHubWithAgent, tarOf, tokenFor, trpcMutation, until } from './helpers/hub.js';
@@ -79,6 +82,25 @@ describe.each(['pglite', 'postgresql'] as const)('hub REST API on %s', (backend)
     expect(rows[0]).toMatchObject({ action: 'image.build', actorName: ADMIN.email, target: 'app:1 app:latest', digest: first.imageId, outcome: 'success' });
     const images = await admin('GET', `/api/v1/hosts/${hostId}/images`);
     expect(images.body.find((i: { id: string }) => i.id === first.imageId)?.repoTags.sort()).toEqual(['app:1', 'app:latest']);
+  });
+
+  it('builds from a git repository the agent fetches (URL#ref:dir)', async () => {
+    const repo = join(s.cli.dir, 'repo');
+    mkdirSync(join(repo, 'app'), { recursive: true });
+    writeFileSync(join(repo, 'app', 'Dockerfile'), 'FROM busybox:latest\nCOPY msg /msg\nRUN cat /msg\n');
+    writeFileSync(join(repo, 'app', 'msg'), 'from git\n');
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args]);
+    git('init', '-q', '-b', 'release');
+    git('add', '.');
+    git('commit', '-q', '-m', 'app');
+    const started = await admin('POST', `/api/v1/hosts/${hostId}/builds?t=fromgit:1&git=${encodeURIComponent(`file://${repo}#release:app`)}`);
+    expect(started.status).toBe(201);
+    const build = await until(async () => {
+      const r = await admin('GET', `/api/v1/builds/${started.body.id}?logs=1`);
+      return r.body.status === 'succeeded' || r.body.status === 'failed' ? r.body : undefined;
+    }, 'the git build');
+    expect(build).toMatchObject({ status: 'succeeded', contextDigest: `git:file://${repo}#release:app` });
+    expect(build.logs.map((l: { line: string }) => l.line)).toContain('from git');
   });
 
   it('runs tag jobs for operators, refuses viewers with 403 and audits the refusal', async () => {

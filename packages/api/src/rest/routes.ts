@@ -8,7 +8,7 @@ import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { auditCsv, listAudit, verify } from '../services/audit.js';
 import { SESSION_COOKIE, authenticate, checkPassword, cookieValue, createApiToken, createSession, endSession } from '../services/auth.js';
-import { getBuild, readUpload, startBuild } from '../services/builds.js';
+import { getBuild, parseGitContext, readUpload, startBuild } from '../services/builds.js';
 import { getHost, hostForToken, listHosts } from '../services/hosts.js';
 import { listContainers, listImages } from '../services/inventory.js';
 import { dispatchJob, startJob } from '../services/jobs.js';
@@ -93,10 +93,10 @@ route('POST', '/api/v1/hosts/:id/builds', async ({ hub, req, res, params, url, p
     if (eq < 1) throw new ApiError('bad-request', `buildarg ${kv}: expected KEY=VALUE`);
     buildArgs[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  const context = await readBody(req);
+  const git = url.searchParams.get('git');
   const build = await startBuild(hub, p, {
     hostId: params.id!,
-    context,
+    context: git ? { git: parseGitContext(git) } : await readBody(req),
     dockerfile: url.searchParams.get('dockerfile') ?? undefined,
     tags: url.searchParams.getAll('t'),
     buildArgs,

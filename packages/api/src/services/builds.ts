@@ -2,15 +2,31 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Prisma } from '@drydock/db';
+import type { BuildContextSource } from '@drydock/protocol';
 import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { dispatchJob, startJob } from './jobs.js';
 import type { Principal } from './principal.js';
 
+/** A git context as `docker build URL#REF:DIR` names it. */
+export interface GitContext {
+  url: string;
+  ref?: string | undefined;
+  subdir?: string | undefined;
+}
+
+/** Splits Docker's `URL#REF:DIR` form. */
+export function parseGitContext(text: string): GitContext {
+  const hash = text.indexOf('#');
+  if (hash < 0) return { url: text };
+  const [ref, subdir] = text.slice(hash + 1).split(':', 2);
+  return { url: text.slice(0, hash), ref: ref || undefined, subdir: subdir || undefined };
+}
+
 export interface BuildInput {
   hostId: string;
-  /** The context as a tar (plain or gzip), or a bare Dockerfile. */
-  context: Buffer;
+  /** The context as a tar (plain or gzip) or a bare Dockerfile, or a git repository the agent fetches. */
+  context: Buffer | { git: GitContext };
   dockerfile?: string | undefined;
   /** The editor's Dockerfile text when the build was typed in (kept with the build record). */
   dockerfileText?: string | undefined;
@@ -19,6 +35,8 @@ export interface BuildInput {
   noCache?: boolean | undefined;
 }
 
+type JobContext = BuildContextSource;
+
 const uploadPath = (hub: Hub, jobId: string) => join(hub.uploadsDir, `${jobId}.tar`);
 
 /**
@@ -26,10 +44,18 @@ const uploadPath = (hub: Hub, jobId: string) => join(hub.uploadsDir, `${jobId}.t
  * (GET /api/agent/uploads/<job>, host token), records the build and sends the job.
  */
 export async function startBuild(hub: Hub, by: Principal, input: BuildInput) {
-  if (input.context.length === 0) throw new ApiError('bad-request', 'the build context is empty');
   const jobId = `job_${randomBytes(12).toString('hex')}`;
-  mkdirSync(hub.uploadsDir, { recursive: true, mode: 0o700 });
-  writeFileSync(uploadPath(hub, jobId), input.context, { mode: 0o600 });
+  const ctx = input.context;
+  let context: JobContext;
+  if (Buffer.isBuffer(ctx)) {
+    if (ctx.length === 0) throw new ApiError('bad-request', 'the build context is empty');
+    mkdirSync(hub.uploadsDir, { recursive: true, mode: 0o700 });
+    writeFileSync(uploadPath(hub, jobId), ctx, { mode: 0o600 });
+    context = { kind: 'url', url: `${hub.agentUrl()}/api/agent/uploads/${jobId}` };
+  } else {
+    if (!ctx.git.url) throw new ApiError('bad-request', 'a git context needs a URL');
+    context = { kind: 'git', url: ctx.git.url, ...(ctx.git.ref ? { ref: ctx.git.ref } : {}), ...(ctx.git.subdir ? { subdir: ctx.git.subdir } : {}) };
+  }
   try {
     const { job, spec, host } = await startJob(
       hub,
@@ -37,7 +63,7 @@ export async function startBuild(hub: Hub, by: Principal, input: BuildInput) {
       input.hostId,
       {
         kind: 'image.build',
-        context: { kind: 'url', url: `${hub.agentUrl()}/api/agent/uploads/${jobId}` },
+        context,
         ...(input.dockerfile ? { dockerfile: input.dockerfile } : {}),
         tags: input.tags,
         buildArgs: input.buildArgs,
@@ -53,8 +79,8 @@ export async function startBuild(hub: Hub, by: Principal, input: BuildInput) {
         userId: by.userId,
         dockerfile: input.dockerfileText ?? null,
         dockerfilePath: input.dockerfile ?? 'Dockerfile',
-        contextDigest: `sha256:${createHash('sha256').update(input.context).digest('hex')}`,
-        contextSize: BigInt(input.context.length),
+        contextDigest: Buffer.isBuffer(ctx) ? `sha256:${createHash('sha256').update(ctx).digest('hex')}` : `git:${ctx.git.url}#${ctx.git.ref ?? ''}:${ctx.git.subdir ?? ''}`,
+        contextSize: BigInt(Buffer.isBuffer(ctx) ? ctx.length : 0),
         tags: input.tags,
         buildArgs: input.buildArgs,
       },

@@ -40,7 +40,16 @@ export default function BuildsPage() {
           .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
       );
       const tags = String(form.get('tags') ?? '').split(/[\s,]+/).filter(Boolean);
-      const build = await trpc.builds.start.mutate({ hostId: String(form.get('host')), dockerfile, tags, buildArgs, noCache: form.get('nocache') === 'on', ...(uploadId ? { uploadId } : {}) });
+      const git = String(form.get('git') ?? '').trim();
+      const build = await trpc.builds.start.mutate({
+        hostId: String(form.get('host')),
+        dockerfile,
+        tags,
+        buildArgs,
+        noCache: form.get('nocache') === 'on',
+        ...(uploadId ? { uploadId } : {}),
+        ...(git ? { git } : {}),
+      });
       router.push(`/builds/${build.id}`);
     } catch (e2) {
       setErr((e2 as Error).message);
@@ -70,6 +79,10 @@ export default function BuildsPage() {
                 <label className="text-sm font-medium text-slate-700">
                   Build args
                   <Input name="args" placeholder="VERSION=2 DEBUG=0" className="mt-1" />
+                </label>
+                <label className="text-sm font-medium text-slate-700 sm:col-span-2">
+                  Or a git repository (<span className="font-mono text-xs">URL#ref:dir</span>; its Dockerfile is used)
+                  <Input name="git" placeholder="https://example.com/team/app.git#main:docker" className="mt-1" />
                 </label>
                 <label className="text-sm font-medium text-slate-700">
                   Context (tar, optional)

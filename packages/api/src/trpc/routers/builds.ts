@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ApiError } from '../../errors.js';
-import { getBuild, listBuilds, startBuild } from '../../services/builds.js';
+import { getBuild, listBuilds, parseGitContext, startBuild } from '../../services/builds.js';
 import { dockerfileTar, withDockerfile } from '../../services/context-tar.js';
 import { authed, router } from '../trpc.js';
 
@@ -17,7 +17,10 @@ export const buildsRouter = router({
     .input(
       z.object({
         hostId: z.string(),
-        dockerfile: z.string().min(1),
+        /** The editor's Dockerfile; ignored for a git context (the repository has its own). */
+        dockerfile: z.string(),
+        /** A git repository as `URL#REF:DIR`, fetched by the agent. */
+        git: z.string().min(1).optional(),
         tags: z.array(z.string().min(1)).default([]),
         buildArgs: z.record(z.string(), z.string()).default({}),
         noCache: z.boolean().default(false),
@@ -25,6 +28,10 @@ export const buildsRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
+      if (input.git) {
+        return startBuild(ctx.hub, ctx.principal, { hostId: input.hostId, context: { git: parseGitContext(input.git) }, tags: input.tags, buildArgs: input.buildArgs, noCache: input.noCache });
+      }
+      if (!input.dockerfile.trim()) throw new ApiError('bad-request', 'the Dockerfile is empty');
       let context: Buffer;
       if (input.uploadId) {
         const path = join(ctx.hub.uploadsDir, `${input.uploadId}.tar`);
