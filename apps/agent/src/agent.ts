@@ -17,7 +17,7 @@ import {
 import { hostFacts } from './facts.js';
 import { inventoryDelta, readInventory } from './inventory.js';
 import type { Terminal } from './exec-terminal.js';
-import { runJob } from './run-job.js';
+import { CANCELLABLE, runJob } from './run-job.js';
 import { AgentState } from './state.js';
 
 export interface AgentOptions {
@@ -73,7 +73,7 @@ export function startAgent(opts: AgentOptions): Agent {
   const engine = Engine.open({ root: opts.root });
   const running = new Map<string, Promise<void>>();
   const terminals = new Map<string, Terminal>();
-  const cancelled = new Set<string>();
+  const aborts = new Map<string, AbortController>();
   let hostId = state.get('host.id');
   let ready = false;
   let closing = false;
@@ -173,10 +173,9 @@ export function startAgent(opts: AgentOptions): Agent {
   socket.on('job:cancel', (payload) => {
     const msg = parseHubMessage('job:cancel', payload);
     if (!msg.ok) return;
-    const terminal = terminals.get(msg.value.jobId);
-    if (!terminal) return log(`job ${msg.value.jobId} cannot be cancelled: only exec sessions stop midway`);
-    cancelled.add(msg.value.jobId);
-    terminal.kill();
+    const abort = aborts.get(msg.value.jobId);
+    if (abort) abort.abort();
+    else if (running.has(msg.value.jobId)) log(`job ${msg.value.jobId} cannot be cancelled: only exec sessions and followed logs stop midway`);
   });
   socket.on('exec:input', (payload) => {
     const msg = parseHubMessage('exec:input', payload);
@@ -196,10 +195,12 @@ export function startAgent(opts: AgentOptions): Agent {
 
   function start(job: JobStart): void {
     if (!state.addJob(job.jobId, job.spec.kind)) return; // seen before: its events are in the outbox or acked
-    const deps = { engine, root: opts.root, token, terminals, output, cancelled, ...(opts.cli ? { cli: opts.cli } : {}), ...(opts.registry ? { registry: opts.registry } : {}) };
-    const done = runJob(deps, job, (event) => queue(state.append(job.jobId, event))).finally(() => {
+    const deps = { engine, root: opts.root, token, terminals, output, ...(opts.cli ? { cli: opts.cli } : {}), ...(opts.registry ? { registry: opts.registry } : {}) };
+    const abort = new AbortController();
+    if (CANCELLABLE.has(job.spec.kind)) aborts.set(job.jobId, abort);
+    const done = runJob(deps, job, (event) => queue(state.append(job.jobId, event)), abort.signal).finally(() => {
       running.delete(job.jobId);
-      cancelled.delete(job.jobId);
+      aborts.delete(job.jobId);
     });
     running.set(job.jobId, done);
   }
@@ -257,6 +258,7 @@ export function startAgent(opts: AgentOptions): Agent {
       ready = false;
       clearInterval(timer);
       socket.close();
+      for (const abort of aborts.values()) abort.abort(); // exec sessions and followed logs never end by themselves
       await Promise.allSettled(running.values());
       while (polling) await new Promise((r) => setTimeout(r, 10));
       state.close();

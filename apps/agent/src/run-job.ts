@@ -22,16 +22,17 @@ export interface JobDeps {
   output: (jobId: string, data: Buffer) => void;
   /** How the engine reaches registries on this host (the CLI's Docker config, insecure hosts, certs.d). */
   registry?: () => Promise<distribution.RegistryOptions>;
-  /** Jobs the hub cancelled; only exec terminals can stop midway (engine operations take no abort signal). */
-  cancelled: Set<string>;
 }
+
+/** Jobs the hub can cancel midway; the engine's other operations take no abort signal. */
+export const CANCELLABLE: ReadonlySet<string> = new Set(['container.exec', 'container.logs']);
 
 /**
  * Runs one job on the engine and reports it through `emit`: `started`, the
  * engine's progress as job events, a `result`, then `done` or `failed`.
  * Never throws: every failure becomes a `failed` event.
  */
-export async function runJob(deps: JobDeps, job: JobStart, emit: (e: JobEvent) => void): Promise<void> {
+export async function runJob(deps: JobDeps, job: JobStart, emit: (e: JobEvent) => void, signal: AbortSignal = new AbortController().signal): Promise<void> {
   const started = Date.now();
   let failedStep: number | null = null;
   const lines = new LineSplitter((step, stream, text) => emit({ type: 'log', step, stream, text }));
@@ -46,13 +47,13 @@ export async function runJob(deps: JobDeps, job: JobStart, emit: (e: JobEvent) =
   };
   emit({ type: 'started', kind: job.spec.kind });
   try {
-    const result = await perform(deps, ctx, job);
+    const result = await perform(deps, ctx, job, signal, emit);
     lines.flush();
     emit({ type: 'result', result });
     emit({ type: 'done', durationMs: Date.now() - started });
   } catch (err) {
     lines.flush();
-    const code = deps.cancelled.has(job.jobId) ? 'cancelled' : isDrydockError(err) ? err.code : 'internal';
+    const code = signal.aborted ? 'cancelled' : isDrydockError(err) ? err.code : 'internal';
     emit({ type: 'failed', code, message: err instanceof Error ? err.message : String(err), step: failedStep });
   }
 }
@@ -98,7 +99,7 @@ function toJobEvent(e: EngineEvent, lines: LineSplitter, layers: LayerProgress):
   }
 }
 
-async function perform(deps: JobDeps, ctx: OperationContext, job: JobStart): Promise<JobResult> {
+async function perform(deps: JobDeps, ctx: OperationContext, job: JobStart, signal: AbortSignal, emit: (e: JobEvent) => void): Promise<JobResult> {
   const { engine } = deps;
   const spec = job.spec;
   switch (spec.kind) {
@@ -192,7 +193,15 @@ async function perform(deps: JobDeps, ctx: OperationContext, job: JobStart): Pro
       return { refs: results.map((r) => r.ref), ...(first && !spec.all ? { digest: first.digest } : {}) };
     }
     case 'container.exec':
-      return { exitCode: await execTerminal(deps, job.jobId, spec) };
+      return { exitCode: await execTerminal(deps, job.jobId, spec, signal) };
+    case 'container.logs': {
+      const opts = { follow: spec.follow, signal, ...(spec.tail !== undefined ? { tail: spec.tail } : {}), ...(spec.since !== undefined ? { since: spec.since } : {}) };
+      for await (const line of engine.containers.logs(spec.container, opts)) {
+        emit({ type: 'log', step: null, stream: line.stream, text: line.log.replace(/\r?\n$/, ''), time: line.time });
+      }
+      if (signal.aborted) throw new DrydockError('internal', 'the log stream was cancelled');
+      return {};
+    }
   }
 }
 
@@ -200,7 +209,7 @@ async function perform(deps: JobDeps, ctx: OperationContext, job: JobStart): Pro
  * `drydock exec -it` on a pty of the hub's terminal size, its output live to
  * the hub. It runs the CLI (the engine's exec relays the process's own stdio).
  */
-async function execTerminal(deps: JobDeps, jobId: string, spec: Extract<JobSpec, { kind: 'container.exec' }>): Promise<number> {
+async function execTerminal(deps: JobDeps, jobId: string, spec: Extract<JobSpec, { kind: 'container.exec' }>, signal: AbortSignal): Promise<number> {
   if (!deps.cli) throw unsupported('exec needs the agent started from the drydock CLI');
   deps.engine.containers.store.resolve(spec.container); // fail early, as a job error, for an unknown container
   const args = [...deps.cli.args, 'exec', '-i', '-t', ...spec.env.flatMap((e) => ['-e', e])];
@@ -210,11 +219,14 @@ async function execTerminal(deps: JobDeps, jobId: string, spec: Extract<JobSpec,
   const env = { ...process.env, DRYDOCK_ROOT: deps.root };
   const terminal = openTerminal(deps.cli.command, args, { cols: spec.cols ?? 80, rows: spec.rows ?? 24 }, env, (data) => deps.output(jobId, data));
   deps.terminals.set(jobId, terminal);
+  const hangUp = () => terminal.kill();
+  signal.addEventListener('abort', hangUp);
   try {
     const code = await terminal.exited;
-    if (deps.cancelled.has(jobId)) throw new DrydockError('internal', 'the exec session was cancelled');
+    if (signal.aborted) throw new DrydockError('internal', 'the exec session was cancelled');
     return code;
   } finally {
+    signal.removeEventListener('abort', hangUp);
     deps.terminals.delete(jobId);
   }
 }

@@ -50,6 +50,9 @@ afterEach(async () => {
 
 afterAll(async () => {
   await hub.stop();
+  // Containers a failed test left running would keep their mounts busy.
+  const left = cli.run(['ps', '-aq']).stdout.split('\n').filter(Boolean);
+  if (left.length > 0) cli.run(['rm', '-f', ...left]);
   cli.cleanup();
 });
 
@@ -374,5 +377,30 @@ describe('agent', () => {
     hub.sendJob('git-missing', { kind: 'image.build', context: { kind: 'git', url: `file://${repo}`, ref: 'no-such-branch' } });
     await until(() => hub.finished('git-missing') !== undefined, 'the missing ref');
     expect(hub.finished('git-missing')!.event).toMatchObject({ type: 'failed', code: 'invalid-argument', message: expect.stringContaining('unable to fetch the git context') });
+  });
+
+  it('streams container logs, and follows them until the hub cancels', async () => {
+    const a = start({ token: hub.hostToken });
+    await until(() => a.ready, 'connection');
+    const script = 'echo one; echo two >&2; exec sleep 1000';
+    hub.sendJob('run-logs', { kind: 'container.run', image: 'busybox', name: 'agent-logs', network: 'none', cmd: ['sh', '-c', script] });
+    await until(() => hub.finished('run-logs')?.event.type === 'done', 'the container');
+    const lines = (jobId: string) => hub.jobEvents(jobId).flatMap((e) => (e.event.type === 'log' ? [[e.event.stream, e.event.text]] : []));
+
+    hub.sendJob('follow-1', { kind: 'container.logs', container: 'agent-logs', follow: true });
+    await until(() => lines('follow-1').length === 2, 'the first lines');
+    expect(lines('follow-1')).toEqual(expect.arrayContaining([['stdout', 'one'], ['stderr', 'two']]));
+    expect(hub.finished('follow-1')).toBeUndefined(); // still following
+    hub.sendJob('tail-1', { kind: 'container.logs', container: 'agent-logs', tail: 1 });
+    await until(() => hub.finished('tail-1') !== undefined, 'the tail');
+    expect(hub.finished('tail-1')!.event.type).toBe('done');
+    expect(lines('tail-1')).toHaveLength(1);
+    expect(hub.jobEvents('tail-1').find((e) => e.event.type === 'log')!.event).toMatchObject({ time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+
+    hub.cancel('follow-1');
+    await until(() => hub.finished('follow-1') !== undefined, 'the cancelled follow');
+    expect(hub.finished('follow-1')!.event).toMatchObject({ type: 'failed', code: 'cancelled' });
+    hub.sendJob('rm-logs', { kind: 'container.rm', container: 'agent-logs', force: true });
+    await until(() => hub.finished('rm-logs')?.event.type === 'done', 'the removal');
   });
 });

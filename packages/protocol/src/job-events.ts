@@ -29,12 +29,21 @@ export type JobResult = z.infer<typeof jobResultSchema>;
 /**
  * What happened in a job. A job's events begin with `started` and end with
  * exactly one `done` or `failed` (a `result` may come just before `done`).
- * Build steps are numbered from 1 in Dockerfile order across stages.
+ * Build steps are numbered from 1 in Dockerfile order across stages. `log`
+ * is one line without its newline: a build step's output (with its step), a
+ * registry status line or a container's log line (step null).
  */
 export const jobEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('started'), kind: z.string().min(1) }),
   z.object({ type: z.literal('step'), step, name: z.string() }),
-  z.object({ type: z.literal('log'), step: step.nullable(), stream: z.enum(['stdout', 'stderr']), text: z.string() }),
+  z.object({
+    type: z.literal('log'),
+    step: step.nullable(),
+    stream: z.enum(['stdout', 'stderr']),
+    text: z.string(),
+    /** When the line was written, RFC 3339 with nanoseconds (container logs). */
+    time: z.string().optional(),
+  }),
   z.object({ type: z.literal('cached'), step }),
   z.object({ type: z.literal('step-done'), step, durationMs: nonNegInt }),
   /** Bytes moved so far (pull, push, load, import, save, export); total when known. */

@@ -113,6 +113,16 @@ export const jobSpecSchema = z.discriminatedUnion('kind', [
     pause: z.boolean().default(true),
   }),
   z.object({ kind: z.literal('container.diff'), container: containerRef }),
+  z.object({
+    kind: z.literal('container.logs'),
+    container: containerRef,
+    /** Keep streaming until the container stops or the hub cancels the job (`logs -f`). */
+    follow: z.boolean().default(false),
+    /** The last N lines only (`--tail N`). */
+    tail: z.number().int().nonnegative().optional(),
+    /** `--since`: an RFC 3339 time, a Unix timestamp, or a duration like `10m`. */
+    since: z.string().min(1).optional(),
+  }),
   z.object({ kind: z.literal('container.export'), container: containerRef, sink: dataSinkSchema }),
   z.object({
     kind: z.literal('container.exec'),
@@ -146,7 +156,8 @@ export type JobStartInput = z.input<typeof jobStartSchema>;
 
 /**
  * Hub → agent: stop a running job (it ends with a `failed` event, code
- * `cancelled`). Agents of protocol 1 stop exec sessions; other jobs run on.
+ * `cancelled`). Agents of protocol 1 stop exec sessions and followed logs;
+ * other jobs run on.
  */
 export const jobCancelSchema = z.object({ jobId: jobIdSchema });
 export type JobCancel = z.infer<typeof jobCancelSchema>;

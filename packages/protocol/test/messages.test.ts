@@ -47,6 +47,7 @@ describe('agent → hub messages', () => {
     ['job:events', { events: [{ jobId: 'j1', seq: 1, timeMs: 0, event: { type: 'started', kind: 'image.build' } }] }],
     ['job:events', { events: [{ jobId: 'j1', seq: 2, timeMs: 0, event: { type: 'log', step: 1, stream: 'stdout', text: 'hi\n' } }] }],
     ['job:events', { events: [{ jobId: 'j1', seq: 3, timeMs: 0, event: { type: 'log', step: null, stream: 'stderr', text: '' } }] }],
+    ['job:events', { events: [{ jobId: 'j1', seq: 8, timeMs: 0, event: { type: 'log', step: null, stream: 'stdout', text: 'x', time: '2026-01-01T00:00:00.123456789Z' } }] }],
     ['job:events', { events: [{ jobId: 'j1', seq: 4, timeMs: 0, event: { type: 'step-done', step: 2, durationMs: 10 } }] }],
     ['job:events', { events: [{ jobId: 'j1', seq: 5, timeMs: 0, event: { type: 'progress', label: 'layer', bytes: 10, total: null } }] }],
     ['job:events', { events: [{ jobId: 'j1', seq: 6, timeMs: 0, event: { type: 'result', result: { imageId: digest } } }] }],
@@ -89,6 +90,7 @@ describe('hub → agent messages', () => {
     ['job:start', { jobId: 'j5', actor: 'token:ci', spec: { kind: 'image.pull', ref: 'reg:5000/a:1', platform: 'linux/arm64', registry: { credentials: { username: 'u', password: 'p' } } } }],
     ['job:start', { jobId: 'j6', actor: 'token:ci', spec: { kind: 'image.push', ref: 'reg:5000/a:1', all: true, registry: { insecure: true } } }],
     ['job:start', { jobId: 'j7', actor: 'u', spec: { kind: 'image.build', context: { kind: 'git', url: 'https://git.example/app.git', ref: 'v1', subdir: 'web' } } }],
+    ['job:start', { jobId: 'j8', actor: 'u', spec: { kind: 'container.logs', container: 'web', follow: true, tail: 10, since: '10m' } }],
     ['job:cancel', { jobId: 'j1' }],
     ['job:ack', { jobId: 'j1', seq: 12 }],
     ['journal:ack', { seq: 0 }],
@@ -108,6 +110,7 @@ describe('hub → agent messages', () => {
     ['job:start', { jobId: 'j1', actor: 'u', spec: { kind: 'image.push', ref: 'a', registry: { credentials: { password: 'p' } } } }, 'at spec.registry.credentials.username'],
     ['job:start', { jobId: 'j1', actor: 'u', spec: { kind: 'image.build', context: { kind: 'git', url: '' } } }, 'at spec.context.url'],
     ['job:start', { jobId: 'j1', actor: 'u', spec: { kind: 'image.import', source: { kind: 'git', url: 'https://x/y.git' } } }, 'at spec.source.kind'],
+    ['job:start', { jobId: 'j1', actor: 'u', spec: { kind: 'container.logs', container: 'web', tail: -1 } }, 'at spec.tail'],
     ['job:ack', { jobId: 'j1', seq: -1 }, 'at seq'],
     ['exec:resize', { jobId: 'j4', cols: 0, rows: 24 }, 'at cols'],
   ])('rejects a bad %s (%#)', (name, payload, where) => {
