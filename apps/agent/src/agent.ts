@@ -10,11 +10,12 @@ import {
   parseHubMessage,
   type AgentToHubEvents,
   type HubToAgentEvents,
+  type HostStatus,
   type InventoryFull,
   type JobEventEnvelope,
   type JobStart,
 } from '@drydock/protocol';
-import { hostFacts } from './facts.js';
+import { diskOf, hostFacts, statusMoved } from './facts.js';
 import { inventoryDelta, readInventory } from './inventory.js';
 import type { Terminal } from './exec-terminal.js';
 import { CANCELLABLE, runJob } from './run-job.js';
@@ -79,6 +80,7 @@ export function startAgent(opts: AgentOptions): Agent {
   let closing = false;
   let journalCursor = 0;
   let inventory: InventoryFull | undefined;
+  let status: HostStatus | undefined;
   let lastInventoryMs = 0;
   let polling = false;
   let outgoing: JobEventEnvelope[] = [];
@@ -209,6 +211,7 @@ export function startAgent(opts: AgentOptions): Agent {
   async function resync(): Promise<void> {
     for (const page of state.pendingPages(BATCH)) socket.emit('job:events', { events: page });
     inventory = undefined;
+    status = undefined;
     await poll();
   }
 
@@ -238,6 +241,10 @@ export function startAgent(opts: AgentOptions): Agent {
           if (delta) socket.emit('inventory:delta', delta);
         }
         inventory = now;
+        const usage = engine.diskUsage().images;
+        const current = { disk: diskOf(opts.root), images: { count: usage.total, bytes: usage.size } };
+        if (statusMoved(status, current)) socket.emit('host:status', current);
+        status = current;
       }
     } catch (err) {
       log(`cannot read the store: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { arch, cpus, hostname, platform, release, totalmem } from 'node:os';
-import type { HostFacts } from '@drydock/protocol';
+import type { HostFacts, HostStatus } from '@drydock/protocol';
 
 // Where the engine looks for its runtimes (packages/engine/src/runtime/crun.ts), crun first.
 const RUNTIMES = [
@@ -11,7 +11,6 @@ const RUNTIMES = [
 
 /** What the hub shows about this host: read once per connection. */
 export function hostFacts(root: string): HostFacts {
-  const fs = statfsSync(root);
   return {
     hostname: hostname(),
     os: platform(),
@@ -20,9 +19,15 @@ export function hostFacts(root: string): HostFacts {
     kernel: release(),
     cpus: Math.max(1, cpus().length),
     memoryBytes: totalmem(),
-    disk: { path: root, totalBytes: fs.blocks * fs.bsize, freeBytes: fs.bavail * fs.bsize },
+    disk: diskOf(root),
     runtime: runtimeFacts(),
   };
+}
+
+/** The file system holding `root`: its size and what an unprivileged writer may still use. */
+export function diskOf(root: string): HostFacts['disk'] {
+  const fs = statfsSync(root);
+  return { path: root, totalBytes: fs.blocks * fs.bsize, freeBytes: fs.bavail * fs.bsize };
 }
 
 function distroName(): string | null {
@@ -49,4 +54,11 @@ function runtimeFacts(): HostFacts['runtime'] {
     return { name, version };
   }
   return null;
+}
+
+/** Whether a new status is worth a message: the images changed, or free space moved by 1 % of the disk. */
+export function statusMoved(before: HostStatus | undefined, now: HostStatus): boolean {
+  if (!before) return true;
+  if (before.images.count !== now.images.count || before.images.bytes !== now.images.bytes) return true;
+  return Math.abs(before.disk.freeBytes - now.disk.freeBytes) >= now.disk.totalBytes / 100;
 }

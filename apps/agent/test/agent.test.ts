@@ -157,6 +157,19 @@ describe('agent', () => {
     expect(hub.journal.map((e) => e.seq)).toEqual(hub.journal.map((_, i) => i + 1));
   });
 
+  it('reports the disk and image usage, again when it moves', async () => {
+    const statuses = hub.statuses.length;
+    const a = start({ token: hub.hostToken });
+    await until(() => a.ready && hub.statuses.length > statuses, 'a status after the hello');
+    const first = hub.statuses.at(-1)!;
+    expect(first.disk.path).toBe(root);
+    expect(first.disk.freeBytes).toBeLessThanOrEqual(first.disk.totalBytes);
+    expect(first.images.count).toBe(hub.images.size);
+    expect(first.images.bytes).toBeGreaterThan(0);
+    expect(cli.run(['import', '--change', 'CMD ["true"]', busyboxTar, 'usage:1']).status).toBe(0);
+    await until(() => hub.statuses.at(-1)!.images.count === first.images.count + 1, 'a status with the new image');
+  });
+
   it('sends inventory deltas after an rm, by the CLI or by a job', async () => {
     const a = start({ token: hub.hostToken });
     await until(() => a.ready && hub.fullInventories > 0, 'connection');

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { nonNegInt } from './common.js';
 
+/** The file system holding the state root (DRYDOCK_ROOT). */
+export const diskSchema = z.object({ path: z.string().min(1), totalBytes: nonNegInt, freeBytes: nonNegInt });
+
 /** What an agent knows about its host, sent in every hello. */
 export const hostFactsSchema = z.object({
   hostname: z.string().min(1),
@@ -13,8 +16,7 @@ export const hostFactsSchema = z.object({
   kernel: z.string().min(1),
   cpus: z.number().int().positive(),
   memoryBytes: nonNegInt,
-  /** The file system holding the state root (DRYDOCK_ROOT). */
-  disk: z.object({ path: z.string().min(1), totalBytes: nonNegInt, freeBytes: nonNegInt }),
+  disk: diskSchema,
   /** The OCI runtime the engine uses, or null when none is installed. */
   runtime: z.object({ name: z.enum(['crun', 'runc']), version: z.string() }).nullable(),
 });
@@ -46,3 +48,14 @@ export const helloAckSchema = z.object({
   token: z.string().min(1).optional(),
 });
 export type HelloAck = z.infer<typeof helloAckSchema>;
+
+/**
+ * Agent → hub after each full inventory and whenever it moves: the state
+ * root's disk and what the store's images take (`system df`, each layer
+ * counted once), for the hosts page.
+ */
+export const hostStatusSchema = z.object({
+  disk: diskSchema,
+  images: z.object({ count: nonNegInt, bytes: nonNegInt }),
+});
+export type HostStatus = z.infer<typeof hostStatusSchema>;

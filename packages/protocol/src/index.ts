@@ -1,7 +1,7 @@
 export { AGENT_NAMESPACE, PROTOCOL_VERSION } from './version.js';
 export { actorSchema, digestSchema, jobIdSchema } from './common.js';
 export { connectRefusalSchema, handshakeAuthSchema, type ConnectRefusal, type HandshakeAuth } from './handshake.js';
-export { helloAckSchema, helloSchema, hostFactsSchema, type Hello, type HelloAck, type HostFacts } from './hello.js';
+export { diskSchema, helloAckSchema, helloSchema, hostFactsSchema, hostStatusSchema, type Hello, type HelloAck, type HostFacts, type HostStatus } from './hello.js';
 export {
   containerStatusSchema,
   containerSummarySchema,

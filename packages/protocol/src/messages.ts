@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { helloSchema, type Hello, type HelloAck } from './hello.js';
+import { helloSchema, hostStatusSchema, type Hello, type HelloAck, type HostStatus } from './hello.js';
 import { inventoryDeltaSchema, inventoryFullSchema, type InventoryDelta, type InventoryFull } from './inventory.js';
 import { jobAckSchema, jobEventBatchSchema, type JobAck, type JobEventBatch } from './job-events.js';
 import {
@@ -21,6 +21,7 @@ export const agentToHubSchemas = {
   hello: helloSchema,
   'inventory:full': inventoryFullSchema,
   'inventory:delta': inventoryDeltaSchema,
+  'host:status': hostStatusSchema,
   'job:events': jobEventBatchSchema,
   journal: journalBatchSchema,
   'exec:output': execOutputSchema,
@@ -49,6 +50,7 @@ export interface AgentToHubEvents {
   hello: (hello: Hello, ack: (answer: HelloAck) => void) => void;
   'inventory:full': (msg: InventoryFull) => void;
   'inventory:delta': (msg: InventoryDelta) => void;
+  'host:status': (msg: HostStatus) => void;
   'job:events': (msg: JobEventBatch) => void;
   journal: (msg: JournalBatch) => void;
   'exec:output': (msg: ExecOutput) => void;

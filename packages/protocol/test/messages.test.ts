@@ -53,6 +53,7 @@ describe('agent → hub messages', () => {
     ['job:events', { events: [{ jobId: 'j1', seq: 6, timeMs: 0, event: { type: 'result', result: { imageId: digest } } }] }],
     ['job:events', { events: [{ jobId: 'j1', seq: 7, timeMs: 0, event: { type: 'failed', code: 'not-found', message: 'no such image', step: null } }] }],
     ['journal', { entries: [entry] }],
+    ['host:status', { disk: facts.disk, images: { count: 3, bytes: 1024 } }],
     ['exec:output', { jobId: 'j1', data: new Uint8Array([104, 105]) }],
   ])('accepts %s', (name, payload) => {
     expect(parseAgentMessage(name, payload)).toMatchObject({ ok: true });
@@ -69,6 +70,7 @@ describe('agent → hub messages', () => {
     ['job:events', { events: [{ jobId: 'j1', seq: 1, timeMs: 0, event: { type: 'exploded' } }] }, 'at events.0.event.type'],
     ['job:events', { events: [{ jobId: 'j1', seq: 1, timeMs: 0, event: { type: 'log', step: 1, stream: 'stdin', text: '' } }] }, 'at events.0.event.stream'],
     ['journal', { entries: [{ ...entry, seq: 0 }] }, 'at entries.0.seq'],
+    ['host:status', { disk: facts.disk, images: { count: -1, bytes: 0 } }, 'at images.count'],
     ['exec:output', { jobId: 'j1', data: 'text' }, 'at data'],
   ])('rejects a bad %s (%#)', (name, payload, where) => {
     const r = parseAgentMessage(name, payload);

@@ -10,6 +10,7 @@ import {
   type AgentToHubEvents,
   type ContainerSummary,
   type Hello,
+  type HostStatus,
   type HubToAgentEvents,
   type ImageSummary,
   type JobEventEnvelope,
@@ -38,6 +39,7 @@ export class TestHub {
   readonly containers = new Map<string, ContainerSummary>();
   /** How many hellos to answer by disconnecting the agent (a hub that kicks it out). */
   kickHellos = 0;
+  readonly statuses: HostStatus[] = [];
   readonly execOutput = new Map<string, Buffer>();
   fullInventories = 0;
   /** When set, every connection is refused with this ConnectRefusal. */
@@ -172,6 +174,10 @@ export class TestHub {
         this.containers.clear();
         for (const i of inv.images) this.images.set(i.id, i);
         for (const c of inv.containers) this.containers.set(c.id, c);
+      });
+      socket.on('host:status', (payload) => {
+        const status = this.check('host:status', payload);
+        if (status) this.statuses.push(status);
       });
       socket.on('inventory:delta', (payload) => {
         const d = this.check('inventory:delta', payload);
