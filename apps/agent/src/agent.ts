@@ -90,7 +90,7 @@ export function startAgent(opts: AgentOptions): Agent {
 
   const auth = () => {
     const t = token();
-    return t ? { token: t } : { enrollToken: opts.enrollToken! };
+    return t ? { token: t, protocolVersion: PROTOCOL_VERSION } : { enrollToken: opts.enrollToken!, protocolVersion: PROTOCOL_VERSION };
   };
 
   // Jobs a previous agent process left running end as failed; their earlier events are still in the outbox.

@@ -128,10 +128,10 @@ describe('hub → agent messages', () => {
 });
 
 describe('handshake and hello ack', () => {
-  it.each([[{ token: 't' }], [{ enrollToken: 'e' }]])('accepts auth %j', (auth) => {
+  it.each([[{ token: 't' }], [{ enrollToken: 'e' }], [{ token: 't', protocolVersion: 1 }]])('accepts auth %j', (auth) => {
     expect(handshakeAuthSchema.safeParse(auth).success).toBe(true);
   });
-  it.each([[{}], [{ token: '' }], [{ token: 't', enrollToken: 'e' }], [{ token: 't', extra: 1 }]])('rejects auth %j', (auth) => {
+  it.each([[{}], [{ token: '' }], [{ token: 't', enrollToken: 'e' }], [{ token: 't', extra: 1 }], [{ enrollToken: 'e', protocolVersion: 0 }]])('rejects auth %j', (auth) => {
     expect(handshakeAuthSchema.safeParse(auth).success).toBe(false);
   });
   it('carries the per-host token only on enrollment', () => {

@@ -110,6 +110,9 @@ export class TestHub {
     ns.use((socket, next) => {
       if (this.refuseWith) return next(Object.assign(new Error(this.refuseWith.message), { data: this.refuseWith }));
       const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
+      if (auth.success && auth.data.protocolVersion !== PROTOCOL_VERSION) {
+        return next(Object.assign(new Error('version'), { data: { code: 'version-unsupported', message: `protocol ${auth.data.protocolVersion} is not spoken here` } }));
+      }
       const ok = auth.success && ('token' in auth.data ? auth.data.token === this.hostToken : this.enrollTokens.has(auth.data.enrollToken));
       if (ok) return next();
       next(Object.assign(new Error('unauthorized'), { data: { code: 'unauthorized', message: 'unknown token' } }));
