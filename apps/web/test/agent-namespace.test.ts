@@ -46,6 +46,7 @@ describe('the /agent namespace', () => {
   it('refuses unknown tokens and a spent enrollment token', async () => {
     expect(await refusal(connect({ token: 'ddh_unknown' }))).toMatchObject({ code: 'unauthorized' });
     expect(await refusal(connect({}))).toMatchObject({ code: 'unauthorized' });
+    expect(await refusal(connect({ token: 'ddh_x', protocolVersion: PROTOCOL_VERSION + 1 } as never))).toMatchObject({ code: 'version-unsupported' });
     const enroll = await hub.createEnrollToken('builder-1');
     const first = connect({ enrollToken: enroll });
     const ack = await hello(first);

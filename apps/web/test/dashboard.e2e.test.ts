@@ -52,7 +52,7 @@ describe('dashboard in Chromium', () => {
 
     await page.getByRole('link', { name: 'Builds' }).click();
     await page.getByLabel('Tags').fill('e2e:1');
-    await page.getByLabel('Dockerfile').fill('FROM busybox:latest\nRUN echo first-line && sleep 3 && echo last-line\n');
+    await page.locator('textarea[name=dockerfile]').fill('FROM busybox:latest\nRUN echo first-line && sleep 3 && echo last-line\n');
     await page.getByRole('button', { name: 'Build' }).click();
     await page.waitForURL(/\/builds\/[a-z0-9]+$/);
 

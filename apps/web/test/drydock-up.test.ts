@@ -59,7 +59,7 @@ describe('drydock up', () => {
     expect(hosts2.body.map((h: { id: string }) => h.id)).toEqual(hosts.body.map((h: { id: string }) => h.id));
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
-  });
+  }, 240_000); // two starts of Next.js and an agent, on a loaded 2-core CI
 
   it('refuses a bad port with one line', async () => {
     const hub = up({}, ['--port', 'eighty']);

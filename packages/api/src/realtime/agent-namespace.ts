@@ -46,6 +46,10 @@ export function attachAgentNamespace(io: Server, hub: Hub, log: (line: string) =
   nsp.use((socket, next) => {
     const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
     if (!auth.success) return next(refusal('unauthorized', 'a host token or enrollment token is required'));
+    const version = auth.data.protocolVersion;
+    if (version !== undefined && version !== PROTOCOL_VERSION) {
+      return next(refusal('version-unsupported', `this hub speaks protocol ${PROTOCOL_VERSION}, the agent ${version}`));
+    }
     if ('enrollToken' in auth.data) {
       const enrollToken = auth.data.enrollToken;
       // Checked here so a spent token is refused at connect (the agent stops); claimed in hello.
