@@ -75,6 +75,10 @@ describe('the /agent namespace', () => {
     await until(() => jobs.length === 1, 'the job at the agent');
     const jobId = jobs[0]!.jobId;
 
+    // host:status refreshes the disk use the hosts page shows.
+    agent.emit('host:status', { disk: { path: '/var/lib/drydock', totalBytes: 1e10, freeBytes: 1234 }, images: { count: 0, bytes: 0 } });
+    await until(async () => ((await admin('GET', '/api/v1/hosts')).body as { id: string; facts: HostFacts }[]).find((h) => h.id === ack.hostId)?.facts.disk.freeBytes === 1234, 'the new free space');
+
     const acks: number[] = [];
     agent.on('job:ack', (a: { seq: number }) => acks.push(a.seq));
     const ev = (seq: number, event: object) => ({ jobId, seq, timeMs: Date.now(), event });

@@ -82,6 +82,14 @@ describe.each(['pglite', 'postgresql'] as const)('hub REST API on %s', (backend)
     expect(rows[0]).toMatchObject({ action: 'image.build', actorName: ADMIN.email, target: 'app:1 app:latest', digest: first.imageId, outcome: 'success' });
     const images = await admin('GET', `/api/v1/hosts/${hostId}/images`);
     expect(images.body.find((i: { id: string }) => i.id === first.imageId)?.repoTags.sort()).toEqual(['app:1', 'app:latest']);
+    // The dashboard's search across hosts (tRPC): part of a tag or id, wildcards taken literally.
+    const search = async (text: string) => {
+      const r = await fetch(`${base}/api/trpc/inventory.images?input=${encodeURIComponent(JSON.stringify({ search: text }))}`, { headers: { authorization: `Bearer ${await tokenFor(base, ADMIN.email, ADMIN.password)}` } });
+      return ((await r.json()) as { result: { data: { id: string; host: string }[] } }).result.data;
+    };
+    expect((await search('p:lat')).map((i) => i.id)).toEqual([first.imageId]);
+    expect((await search(first.imageId.slice(7, 19))).map((i) => i.id)).toEqual([first.imageId]);
+    expect(await search('%')).toEqual([]);
   });
 
   it('builds from a git repository the agent fetches (URL#ref:dir)', async () => {

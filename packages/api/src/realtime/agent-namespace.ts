@@ -125,6 +125,18 @@ export function attachAgentNamespace(io: Server, hub: Hub, log: (line: string) =
       }),
     );
 
+    // Fresh disk use for the hosts page (hello's facts are as old as the connection).
+    socket.on('host:status', (payload) =>
+      serial('host status', async () => {
+        const hostId = socket.data.hostId;
+        const st = parseAgentMessage('host:status', payload);
+        if (!hostId || !st.ok) return;
+        const host = await hub.prisma.host.findUniqueOrThrow({ where: { id: hostId }, select: { facts: true } });
+        await hub.prisma.host.update({ where: { id: hostId }, data: { facts: { ...(host.facts as object), disk: st.value.disk }, lastSeenAt: new Date() } });
+        hub.bus.emit('changed', { topic: 'hosts', hostId });
+      }),
+    );
+
     socket.on('inventory:delta', (payload) =>
       serial('inventory delta', async () => {
         const hostId = socket.data.hostId;

@@ -47,21 +47,30 @@ export async function applyInventoryDelta(prisma: Prisma, hostId: string, d: Inv
   ]);
 }
 
-/** Images across hosts (or one), newest first, with the host's name; `search` matches tags and ids. */
-export async function listImages(prisma: Prisma, opts: { hostId?: string | undefined; search?: string | undefined; all?: boolean | undefined }) {
+/**
+ * Images across hosts (or one), newest first, with the host's name, at most
+ * `take` (default 1,000); `search` matches part of a tag or the id, in SQL.
+ */
+export async function listImages(prisma: Prisma, opts: { hostId?: string | undefined; search?: string | undefined; all?: boolean | undefined; take?: number | undefined }) {
   const search = opts.search?.trim();
+  let ids: string[] | undefined;
+  if (search) {
+    const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const found = await prisma.$queryRaw<{ id: string }[]>`
+      SELECT id FROM "Image" WHERE "imageId" LIKE ${pattern} OR array_to_string("repoTags", ' ') LIKE ${pattern}`;
+    ids = found.map((r) => r.id);
+  }
   const rows = await prisma.image.findMany({
     where: {
+      ...(ids ? { id: { in: ids } } : {}),
       ...(opts.hostId ? { hostId: opts.hostId } : {}),
       ...(opts.all ? {} : { intermediate: false }),
     },
     include: { host: { select: { name: true } } },
     orderBy: { created: 'desc' },
-    take: 5000,
+    take: opts.take ?? 1000,
   });
-  return rows
-    .filter((r) => !search || r.imageId.includes(search) || r.repoTags.some((t) => t.includes(search)))
-    .map((r) => ({
+  return rows.map((r) => ({
       hostId: r.hostId,
       host: r.host.name,
       id: r.imageId,
