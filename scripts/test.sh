@@ -9,8 +9,11 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 bash scripts/check-tools.sh
 [ -d node_modules/.bin ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+npm run build -w @drydock/db >/dev/null   # prisma generate (the hub's client)
 (cd apps/cli && node build.mjs)
-for project in packages/engine packages/registry packages/hosts apps/cli; do npx tsc -p "$project/tsconfig.json" --noEmit; done
+(cd apps/web && node build.mjs >/dev/null)  # the hub: server bundle + next build (the e2e suite drives it)
+for project in packages/engine packages/registry packages/protocol packages/hosts apps/agent apps/cli packages/db packages/api apps/web; do npx tsc -p "$project/tsconfig.json" --noEmit; done
+npx tsc -p apps/web/tsconfig.server.json --noEmit   # the hub's server and tests (Node types, not Next's)
 
 eval "$(bash scripts/peers.sh)"
 export DRYDOCK_REPO="$root"

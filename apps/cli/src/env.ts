@@ -11,6 +11,16 @@ export interface CliEnv {
   /** The actor recorded in the journal: the OS user running the CLI. */
   actor: string;
   debug: boolean;
+  /** DRYDOCK_AGENT_TOKEN: `drydock agent`'s per-host token, kept out of the process list. */
+  agentToken: string | undefined;
+  /** The hub (`drydock up`): PORT, DATABASE_URL, the first admin, the secrets key. */
+  hub: {
+    port: string | undefined;
+    databaseUrl: string | undefined;
+    adminEmail: string | undefined;
+    adminPassword: string | undefined;
+    secretKey: string | undefined;
+  };
   /** Docker's client configuration directory (config.json): DOCKER_CONFIG, else ~/.docker. */
   dockerConfig: string;
   /** Registries reached over plain HTTP besides loopback: DRYDOCK_INSECURE_REGISTRIES, comma-separated host[:port] or CIDR. */
@@ -32,6 +42,14 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
     root,
     actor: `os:${user}`,
     debug: env.DRYDOCK_DEBUG === '1',
+    agentToken: env.DRYDOCK_AGENT_TOKEN || undefined,
+    hub: {
+      port: env.PORT || undefined,
+      databaseUrl: env.DATABASE_URL || undefined,
+      adminEmail: env.DRYDOCK_ADMIN_EMAIL || undefined,
+      adminPassword: env.DRYDOCK_ADMIN_PASSWORD || undefined,
+      secretKey: env.DRYDOCK_SECRET_KEY || undefined,
+    },
     dockerConfig: env.DOCKER_CONFIG || join(homedir(), '.docker'),
     insecureRegistries: (env.DRYDOCK_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     certsDir: env.DRYDOCK_CERTS_D || '/etc/docker/certs.d',

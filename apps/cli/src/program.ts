@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import { defineAgent } from './commands/agent.js';
+import { defineUp } from './commands/up.js';
 import { defineBuilderPrune } from './commands/builder-prune.js';
 import { defineRegistryGc, defineRegistryServe } from './commands/registry.js';
 import { defineImageBuild } from './commands/image-build.js';
@@ -111,6 +113,9 @@ function buildProgram(): Command {
   const registry = configure(program.command('registry').description('Run and maintain a private registry'));
   sub(registry, 'serve', defineRegistryServe);
   sub(registry, 'gc', defineRegistryGc);
+
+  sub(program, 'agent', defineAgent);
+  sub(program, 'up', defineUp);
 
   const builder = configure(program.command('builder').description('Manage builds'));
   sub(builder, 'prune', defineBuilderPrune);

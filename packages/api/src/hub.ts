@@ -1,0 +1,34 @@
+import { EventEmitter } from 'node:events';
+import type { Database, Prisma } from '@drydock/db';
+import type { JobEvent, JobStart } from '@drydock/protocol';
+
+/** Live events for browsers (the /ui namespace forwards each one). */
+export interface UiEvents {
+  /** A job's numbered event, as stored. */
+  job: [{ jobId: string; hostId: string; buildId: string | null; seq: number; timeMs: number; event: JobEvent }];
+  /** Something in a list changed: the page refetches that list. */
+  changed: [{ topic: 'hosts' | 'inventory' | 'jobs' | 'builds' | 'audit'; hostId?: string }];
+}
+
+export class HubBus extends EventEmitter<UiEvents> {}
+
+/** How the hub reaches agents: by room, so it works across hub processes (socket.io adapter). */
+export interface AgentDispatch {
+  sendJob(hostId: string, job: JobStart): void;
+}
+
+/** Everything a request or socket handler needs: built once by the server. */
+export interface Hub {
+  db: Database;
+  prisma: Prisma;
+  /** 32 bytes sealing registry passwords (AES-256-GCM). */
+  secretKey: Buffer;
+  /** Where uploaded build contexts wait for their agent. */
+  uploadsDir: string;
+  /** Where audit retention writes archive files. */
+  archiveDir: string;
+  /** The URL agents use to reach this hub (upload downloads). */
+  agentUrl: () => string;
+  bus: HubBus;
+  agents: AgentDispatch;
+}

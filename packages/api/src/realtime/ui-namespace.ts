@@ -1,0 +1,22 @@
+import type { Server } from 'socket.io';
+import type { Hub } from '../hub.js';
+import { authenticate } from '../services/auth.js';
+
+export const UI_NAMESPACE = '/ui';
+
+/**
+ * The `/ui` namespace: signed-in browsers (session cookie) receive live job
+ * events and change notices. Emitting through the namespace goes through the
+ * socket.io adapter, so browsers on other hub processes get them too.
+ */
+export function attachUiNamespace(io: Server, hub: Hub): void {
+  const nsp = io.of(UI_NAMESPACE);
+  nsp.use((socket, next) => {
+    authenticate(hub.prisma, { cookie: socket.handshake.headers.cookie, authorization: socket.handshake.headers.authorization }).then(
+      (p) => (p ? next() : next(Object.assign(new Error('sign in first'), { data: { code: 'unauthorized' } }))),
+      (err: Error) => next(err),
+    );
+  });
+  hub.bus.on('job', (e) => void nsp.emit('job', e));
+  hub.bus.on('changed', (e) => void nsp.emit('changed', e));
+}
