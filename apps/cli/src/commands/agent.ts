@@ -45,7 +45,7 @@ export function defineAgent(cmd: Command): Command {
         root,
         agentVersion: VERSION,
         cli: thisCli(),
-        registry: registryOptions,
+        registry: async () => (await registryOptions()).options,
         log: (line) => err(`drydock agent: ${line}`),
         ...(token ? { token } : {}),
         ...(flags.enrollToken ? { enrollToken: flags.enrollToken } : {}),
