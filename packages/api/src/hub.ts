@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Database, Prisma } from '@drydock/db';
 import type { JobEvent, JobStart } from '@drydock/protocol';
+import type { HostAgentConfig, HostStepEvent } from './services/host-agents.js';
 
 /** Live events for browsers (the /ui namespace forwards each one). */
 export interface UiEvents {
@@ -8,6 +9,8 @@ export interface UiEvents {
   job: [{ jobId: string; hostId: string; buildId: string | null; seq: number; timeMs: number; event: JobEvent }];
   /** Something in a list changed: the page refetches that list. */
   changed: [{ topic: 'hosts' | 'inventory' | 'jobs' | 'builds' | 'audit'; hostId?: string }];
+  /** A step of an SSH operation on a host (enroll, upgrade, restart, remove). */
+  hostStep: [HostStepEvent];
 }
 
 export class HubBus extends EventEmitter<UiEvents> {}
@@ -29,4 +32,6 @@ export interface Hub {
   agentUrl: () => string;
   bus: HubBus;
   agents: AgentDispatch;
+  /** How hosts enrolled over SSH get their agent (services/host-agents.ts); defaults when absent. */
+  hostAgents?: HostAgentConfig;
 }

@@ -14,10 +14,13 @@ export interface AgentCommand {
   hubUrl: string;
   /** The one-time token the agent trades for its host token. */
   enrollToken: string;
+  /** The agent's state root (`--root`); absent: the engine's default (/var/lib/drydock as root). */
+  root?: string | undefined;
 }
 
 /** Checks the hub URL and token before anything reaches a host. */
-export function checkAgentCommand(cmd: Pick<AgentCommand, 'hubUrl' | 'enrollToken'>): void {
+export function checkAgentCommand(cmd: Pick<AgentCommand, 'hubUrl' | 'enrollToken' | 'root'>): void {
+  if (cmd.root !== undefined && !/^\/[A-Za-z0-9._/-]+$/.test(cmd.root)) throw new HostError('invalid-argument', `agent root ${JSON.stringify(cmd.root)} must be an absolute path`);
   let url: URL;
   try {
     url = new URL(cmd.hubUrl);
@@ -25,11 +28,11 @@ export function checkAgentCommand(cmd: Pick<AgentCommand, 'hubUrl' | 'enrollToke
     throw new HostError('invalid-argument', `hub URL ${JSON.stringify(cmd.hubUrl)} is not a URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HostError('invalid-argument', `hub URL ${JSON.stringify(cmd.hubUrl)} must be http or https`);
-  if (!/^[A-Za-z0-9._~+/=-]{16,512}$/.test(cmd.enrollToken)) throw new HostError('invalid-argument', 'the enrollment token must be 16 to 512 URL-safe characters');
+  if (!/^[A-Za-z0-9._~+/=_-]{16,512}$/.test(cmd.enrollToken)) throw new HostError('invalid-argument', 'the enrollment token must be 16 to 512 URL-safe characters');
 }
 
 export function launcherScript(paths: AgentPaths, cmd: AgentCommand): string {
-  const argv = [cmd.node, paths.bundle, 'agent', '--hub', cmd.hubUrl, '--enroll-token', cmd.enrollToken];
+  const argv = [cmd.node, paths.bundle, 'agent', '--hub', cmd.hubUrl, '--enroll-token', cmd.enrollToken, ...(cmd.root ? ['--root', cmd.root] : [])];
   return [
     '#!/bin/sh',
     '# Drydock agent launcher, written at enrollment. Holds the enrollment token: keep it 0700.',

@@ -24,6 +24,8 @@ export interface EnrollOptions {
   hubUrl: string;
   /** One-time token the agent trades for its host token. */
   enrollToken: string;
+  /** The agent's state root on the host (`drydock agent --root`); default: the engine's own. */
+  agentRoot?: string;
   /** Local path of the single-file agent bundle to upload. */
   bundlePath: string;
   install?: InstallLayout;
@@ -56,7 +58,7 @@ export interface EnrollResult {
 export async function enrollHost(opts: EnrollOptions, onStep: OnStep = () => {}): Promise<EnrollResult> {
   const paths = agentPaths(opts.install);
   checkCredentials(opts.ssh);
-  checkAgentCommand(opts);
+  checkAgentCommand({ hubUrl: opts.hubUrl, enrollToken: opts.enrollToken, root: opts.agentRoot });
   await checkBundle(opts.bundlePath);
   const session = await step(onStep, 'connect', async () => {
     const s = await connect(opts);
@@ -112,7 +114,7 @@ async function install(
   });
   const started = await step(onStep, 'service', async () => {
     const mode = await detectServiceMode(s);
-    await installContent(s, staging, launcherScript(paths, { node: node.node, hubUrl: opts.hubUrl, enrollToken: opts.enrollToken }), paths.launcher, '0700');
+    await installContent(s, staging, launcherScript(paths, { node: node.node, hubUrl: opts.hubUrl, enrollToken: opts.enrollToken, root: opts.agentRoot }), paths.launcher, '0700');
     if (mode === 'systemd') await installContent(s, staging, systemdUnit(paths), paths.unitFile, '0644');
     const out = await s.run(startScript(mode, paths), 'starting the agent', { root: true, code: 'install-failed' });
     const pid = mode === 'detached' ? Number(out.trim()) : undefined;
