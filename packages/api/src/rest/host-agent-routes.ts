@@ -5,26 +5,10 @@
  */
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { acceptHostKey, enrollOverSsh, hostAgentLog, hostSsh, HostOperationError, removeManagedHost, restartHostAgent, upgradeHostAgent } from '../services/host-agents.js';
+import { acceptHostKey, enrollInputSchema, enrollOverSsh, hostAgentLog, hostSsh, HostOperationError, removeManagedHost, restartHostAgent, scanCurrentHostKey, upgradeHostAgent } from '../services/host-agents.js';
 import { getHost, hostView } from '../services/hosts.js';
-import { HostError, scanHostKey } from '@drydock/hosts';
 import { readJson, sendJson } from './http.js';
 import type { Handler } from './routes.js';
-
-export const enrollBodySchema = z.object({
-  name: z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-"'),
-  ssh: z.object({
-    host: z.string().min(1).max(255),
-    port: z.number().int().min(1).max(65535).optional(),
-    username: z.string().min(1).max(64),
-    privateKey: z.string().min(1).optional(),
-    password: z.string().min(1).optional(),
-    passphrase: z.string().min(1).optional(),
-    /** Pin a known key instead of trusting the first one seen. */
-    hostKeyFingerprint: z.string().min(1).optional(),
-  }),
-  hubUrl: z.string().min(1).optional(),
-});
 
 /** Sends a failed SSH operation's status, code, message and steps; rethrows anything else. */
 async function answering(res: ServerResponse, work: () => Promise<void>): Promise<void> {
@@ -39,7 +23,7 @@ async function answering(res: ServerResponse, work: () => Promise<void>): Promis
 export function hostAgentRoutes(route: (method: string, pattern: string, handler: Handler) => void): void {
   route('POST', '/api/v1/hosts', async ({ hub, req, res, principal }) => {
     const p = await principal();
-    const body = enrollBodySchema.parse(await readJson(req));
+    const body = enrollInputSchema.parse(await readJson(req));
     await answering(res, async () => sendJson(res, 201, await enrollOverSsh(hub, p, body)));
   });
 
@@ -49,15 +33,10 @@ export function hostAgentRoutes(route: (method: string, pattern: string, handler
   });
 
   // The key the host presents now, beside the pinned one (what an admin compares before accepting).
+  // The key the host presents now, beside the pinned one (what an admin compares before accepting).
   route('GET', '/api/v1/hosts/:id/host-key', async ({ hub, res, params, principal }) => {
     await principal();
-    const ssh = await hostSsh(hub, params.id!);
-    await answering(res, async () => {
-      const seen = await scanHostKey({ host: ssh.address, port: ssh.port, timeoutMs: 10_000 }).catch((err: unknown) => {
-        throw err instanceof HostError ? new HostOperationError(err, []) : err;
-      });
-      sendJson(res, 200, { pinned: ssh.hostKeyFingerprint, pending: ssh.pendingHostKeyFingerprint, seen, matches: seen === ssh.hostKeyFingerprint });
-    });
+    await answering(res, async () => sendJson(res, 200, await scanCurrentHostKey(hub, params.id!)));
   });
 
   route('POST', '/api/v1/hosts/:id/host-key', async ({ hub, req, res, params, principal }) => {

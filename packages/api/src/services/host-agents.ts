@@ -33,6 +33,7 @@ import {
   type SshCredentials,
   type StepEvent,
 } from '@drydock/hosts';
+import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { hostView } from './hosts.js';
@@ -58,11 +59,23 @@ export interface HostStepEvent extends StepEvent {
   hostName: string;
 }
 
-export interface EnrollInput {
-  name: string;
-  ssh: { host: string; port?: number | undefined; username: string; privateKey?: string | undefined; password?: string | undefined; passphrase?: string | undefined; hostKeyFingerprint?: string | undefined };
-  hubUrl?: string | undefined;
-}
+/** The body of `POST /api/v1/hosts` and the "Add host" form. */
+export const enrollInputSchema = z.object({
+  name: z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-"'),
+  ssh: z.object({
+    host: z.string().min(1).max(255),
+    port: z.number().int().min(1).max(65535).optional(),
+    username: z.string().min(1).max(64),
+    privateKey: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    passphrase: z.string().min(1).optional(),
+    /** Pin a known key instead of trusting the first one seen. */
+    hostKeyFingerprint: z.string().min(1).optional(),
+  }),
+  hubUrl: z.string().min(1).optional(),
+});
+
+export type EnrollInput = z.infer<typeof enrollInputSchema>;
 
 /** Secrets as sealed on the record: one JSON value. */
 interface SealedCredentials {
@@ -351,6 +364,19 @@ export async function hostSsh(hub: Hub, hostId: string) {
   const row = await hub.prisma.hostSsh.findUnique({ where: { hostId } });
   if (!row) throw new ApiError('not-found', `host ${hostId} was not enrolled over SSH`);
   return sshView(row);
+}
+
+/** The key the host presents now beside the pinned one: what an admin compares before accepting. */
+export async function scanCurrentHostKey(hub: Hub, hostId: string) {
+  const ssh = await hostSsh(hub, hostId);
+  let seen: string;
+  try {
+    seen = await scanHostKey({ host: ssh.address, port: ssh.port, timeoutMs: 10_000 });
+  } catch (err) {
+    if (err instanceof HostError) throw new HostOperationError(err, []);
+    throw err;
+  }
+  return { pinned: ssh.hostKeyFingerprint, pending: ssh.pendingHostKeyFingerprint, seen, matches: seen === ssh.hostKeyFingerprint };
 }
 
 /**
