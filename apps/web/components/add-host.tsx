@@ -63,7 +63,7 @@ export function AddHostForm({ onDone }: { onDone: () => void }) {
           <>
             <label className="text-xs text-slate-500 sm:col-span-4">
               Private key
-              <textarea name="privateKey" required rows={4} spellCheck={false} autoComplete="off" placeholder="-----BEGIN OPENSSH PRIVATE KEY-----" aria-label="Private key"
+              <textarea name="privateKey" required rows={4} spellCheck={false} autoComplete="off" placeholder="-----BEGIN OPENSSH PRIVATE KEY-----" aria-label="SSH private key"
                 className="block w-full rounded-lg border-0 px-3 py-1.5 font-mono text-xs text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600 focus:outline-none" />
             </label>
             <label className="text-xs text-slate-500 sm:col-span-2">Passphrase<Input name="passphrase" type="password" autoComplete="off" placeholder="if the key has one" aria-label="Passphrase" /></label>
