@@ -92,6 +92,35 @@ describe('POST /api/v1/hosts', () => {
     expect(JSON.stringify(audit.body)).not.toContain('PRIVATE KEY');
   });
 
+  it('answers a host without sudo (403), an unreachable port (504) and an agent that never reaches the hub (504) with one line each, and leaves nothing behind', async () => {
+    const plain = await admin('POST', '/api/v1/hosts', { name: 'no-sudo', ssh: { host: ssh.address, username: ssh.plainUser.name, password: ssh.plainUser.password }, hubUrl: hubUrlForAgent });
+    expect(plain.status).toBe(403);
+    expect(plain.body.error).toBe('no-sudo');
+    expect(plain.body.message).toMatch(new RegExp(`^${ssh.plainUser.name}@${ssh.address.replace(/\./g, '\\.')}:22 is not root and has no passwordless sudo`));
+    expect(JSON.stringify(plain.body)).not.toContain(ssh.plainUser.password);
+
+    const closed = await admin('POST', '/api/v1/hosts', { name: 'closed', ssh: { ...rootSsh(), port: 2 }, hubUrl: hubUrlForAgent });
+    expect(closed.status).toBe(504);
+    expect(closed.body).toMatchObject({ error: 'unreachable', message: `cannot reach root@${ssh.address}:2: ECONNREFUSED` });
+
+    // The agent is installed and started, but the hub URL it was given leads nowhere: rolled back.
+    const config = server.hub.hostAgents!;
+    server.hub.hostAgents = { ...config, onlineTimeoutMs: 3000 };
+    try {
+      const lost = await admin('POST', '/api/v1/hosts', { name: 'lost', ssh: rootSsh(), hubUrl: `http://${ssh.peerAddress}:9` });
+      expect(lost.status).toBe(504);
+      expect(lost.body.error).toBe('agent-offline');
+      expect(lost.body.message).toBe(`the agent on root@${ssh.address}:22 did not come online: it did not connect within 3 s (is the hub URL reachable from the host?)`);
+      expect(lost.body.steps.slice(-2).map((s: { step: string; status: string }) => `${s.step}:${s.status}`)).toEqual(['online:failed', 'rollback:done']);
+    } finally {
+      server.hub.hostAgents = config;
+    }
+    expect(existsSync(prefix)).toBe(false);
+    for (const name of ['no-sudo', 'closed', 'lost']) expect(await hostNamed(name)).toBeUndefined();
+    expect(await server.hub.prisma.hostToken.count({ where: { kind: 'enroll' } })).toBe(0);
+    expect(await server.hub.prisma.hostSsh.count()).toBe(0);
+  });
+
   it('refuses bad input with one line and 400', async () => {
     const r = await admin('POST', '/api/v1/hosts', { name: 'no-secret', ssh: { host: ssh.address, username: 'root' } });
     expect(r).toMatchObject({ status: 400, body: { error: 'bad-request', message: 'ssh.privateKey or ssh.password is required' } });
