@@ -79,7 +79,7 @@ describe('enrolling a host as root', () => {
     expect(steps.filter((s) => s.status !== 'running').map((s) => `${s.step}:${s.status}`)).toEqual(
       ['connect', 'platform', 'privileges', 'node', 'packages', 'upload', 'verify', 'service', 'online'].map((s) => `${s}:done`),
     );
-    expect(steps.find((s) => s.step === 'packages' && s.status === 'done')?.detail).toBe('all 10 present');
+    expect(steps.find((s) => s.step === 'packages' && s.status === 'done')?.detail).toBe('all 11 present');
     const details = JSON.stringify(steps);
     expect(details).not.toContain(enrollToken);
     expect(details).not.toContain('PRIVATE KEY');
