@@ -37,7 +37,7 @@ export function AddHostForm({ onDone }: { onDone: () => void }) {
           username: text('username')!,
           ...(auth === 'key' ? { privateKey: String(f.get('privateKey') ?? ''), passphrase: text('passphrase') } : { password: String(f.get('password') ?? '') }),
         },
-        hubUrl: text('hubUrl'),
+        hubUrl: text('hubUrl') ?? window.location.origin,
       });
       setEnrolled(r);
       onDone();

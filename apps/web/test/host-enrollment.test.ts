@@ -126,6 +126,10 @@ describe('POST /api/v1/hosts', () => {
     expect(r).toMatchObject({ status: 400, body: { error: 'bad-request', message: 'ssh.privateKey or ssh.password is required' } });
     const bad = await admin('POST', '/api/v1/hosts', { name: 'x y', ssh: rootSsh() });
     expect(bad.status).toBe(400);
+    // Without hubUrl the agent would be told the hub's own URL, here a loopback address.
+    const loopback = await admin('POST', '/api/v1/hosts', { name: 'no-hub-url', ssh: rootSsh() });
+    expect(loopback).toMatchObject({ status: 400, body: { message: `the hub's own URL ${server.url} is a loopback address ${ssh.address} cannot reach: give hubUrl` } });
+    expect(await hostNamed('no-hub-url')).toBeUndefined();
   });
 });
 

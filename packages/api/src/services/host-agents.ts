@@ -200,6 +200,9 @@ export async function enrollOverSsh(hub: Hub, by: Principal, input: EnrollInput)
   if (!input.ssh.privateKey && !input.ssh.password) throw new ApiError('bad-request', 'ssh.privateKey or ssh.password is required');
   const hubUrl = (input.hubUrl ?? hub.agentUrl()).replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]+/.test(hubUrl)) throw new ApiError('bad-request', `hubUrl ${JSON.stringify(hubUrl)} must be an http(s) URL`);
+  if (!input.hubUrl && isLoopback(new URL(hubUrl).hostname) && !isLoopback(input.ssh.host)) {
+    throw new ApiError('bad-request', `the hub's own URL ${hubUrl} is a loopback address ${input.ssh.host} cannot reach: give hubUrl`);
+  }
   const pinned = input.ssh.hostKeyFingerprint ? normalizeFingerprint(input.ssh.hostKeyFingerprint) : undefined;
   const bundle = bundlePath(hub);
   const secrets: SealedCredentials = {};
@@ -261,6 +264,10 @@ export async function enrollOverSsh(hub: Hub, by: Principal, input: EnrollInput)
   }
 }
 
+function isLoopback(host: string): boolean {
+  return /^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$/i.test(host);
+}
+
 function credentials(ssh: { host: string; port?: number | undefined; username: string }, secrets: SealedCredentials): SshCredentials {
   return { host: ssh.host, port: ssh.port ?? 22, username: ssh.username, ...secrets };
 }
@@ -282,31 +289,34 @@ async function managed(hub: Hub, hostId: string) {
 }
 
 /**
- * Runs one management operation: admin only, steps streamed and kept, audited. A changed
- * host key is recorded as pending so an admin can compare and accept it.
+ * Runs one management operation: admin only, audited; the steps of an operation that changes
+ * the host are streamed and kept (reading the log has none). A changed host key is recorded
+ * as pending so an admin can compare and accept it.
  */
 async function operate<T>(hub: Hub, by: Principal, hostId: string, operation: HostOperation | 'log', work: (opts: ManageOptions, onStep: (e: StepEvent) => void) => Promise<T>, auditParams: (r: T) => Record<string, unknown> = () => ({})) {
   const action = `host.${operation}`;
   const known = await hub.prisma.host.findUnique({ where: { id: hostId } });
   await requireAdmin(hub, by, action, { id: known?.id ?? null, name: known?.name ?? hostId });
   const { host, ssh, opts } = await managed(hub, hostId);
-  const { steps, onStep } = stepRecorder(hub, operation === 'log' ? 'restart' : operation, host);
-  const record = operation !== 'log';
-  const emit = record ? onStep : () => {};
+  const recorder = operation === 'log' ? null : stepRecorder(hub, operation, host);
+  const steps = recorder?.steps ?? [];
+  const keep = async () => {
+    if (recorder) await hub.prisma.hostSsh.update({ where: { hostId: host.id }, data: { lastOperation: operation, lastSteps: steps as object[] } }).catch(() => undefined);
+  };
   try {
-    const result = await work(opts, emit);
-    if (record) await hub.prisma.hostSsh.update({ where: { hostId: host.id }, data: { lastOperation: operation, lastSteps: steps as object[] } }).catch(() => undefined);
-    await audit(hub, by, action, host, 'success', { ...auditParams(result), ...(record ? { steps } : {}) });
+    const result = await work(opts, recorder?.onStep ?? (() => {}));
+    await keep();
+    await audit(hub, by, action, host, 'success', { ...auditParams(result), ...(recorder ? { steps } : {}) });
     return { result, steps };
   } catch (err) {
     if (err instanceof HostError && err.code === 'host-key-changed') {
-      const seen = await scanHostKey({ host: ssh.address, port: ssh.port }).catch(() => null);
+      const seen = await scanHostKey({ host: ssh.address, port: ssh.port, timeoutMs: 10_000 }).catch(() => null);
       await hub.prisma.hostSsh.update({ where: { hostId: host.id }, data: { pendingFingerprint: seen } }).catch(() => undefined);
       hub.bus.emit('changed', { topic: 'hosts', hostId: host.id });
     }
-    if (record) await hub.prisma.hostSsh.update({ where: { hostId: host.id }, data: { lastOperation: operation, lastSteps: steps as object[] } }).catch(() => undefined);
+    await keep();
     const message = err instanceof Error ? err.message : String(err);
-    await audit(hub, by, action, host, 'failure', { error: message, code: err instanceof HostError ? err.code : null, ...(record ? { steps } : {}) });
+    await audit(hub, by, action, host, 'failure', { error: message, code: err instanceof HostError ? err.code : null, ...(recorder ? { steps } : {}) });
     if (err instanceof HostError) throw new HostOperationError(err, steps);
     throw err;
   }
