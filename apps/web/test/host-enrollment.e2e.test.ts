@@ -32,7 +32,7 @@ beforeAll(async () => {
   server = await startHubServer({ port: 0, host: '0.0.0.0', dataDir: join(work, 'hub'), admin: ADMIN, web: true });
   hubUrlForAgent = `http://${ssh.peerAddress}:${new URL(server.url).port}`;
   prefix = join(work, 'drydock-agent');
-  server.hub.hostAgents = { bundlePath: bundle, install: { prefix, unitName: `drydock-agent-ui-${randomBytes(3).toString('hex')}` }, agentRoot: join(work, 'agent-root'), onlineTimeoutMs: 30_000 };
+  server.hub.hostAgents = { bundlePath: bundle, install: { prefix, unitName: `drydock-agent-ui-${randomBytes(3).toString('hex')}`, agentRoot: join(work, 'agent-root') }, onlineTimeoutMs: 30_000 };
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 } })).newPage();
   await page.goto(`${server.url}/login`);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { io as connectIo, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scanHostKey } from '@drydock/hosts';
 import { keyPair, startSshHost, type SshTestHost } from '../../../packages/hosts/test/helpers/ssh-host.js';
 import { repoRoot } from '../../cli/test/helpers/cli.js';
 import { startHubServer, type HubServer } from '../server/index.js';
@@ -44,7 +45,7 @@ beforeAll(async () => {
   hubUrlForAgent = `http://${ssh.peerAddress}:${port}`;
   prefix = join(work, 'drydock-agent');
   agentRoot = join(work, 'agent-root');
-  server.hub.hostAgents = { bundlePath: bundle, install: { prefix, unitName: `drydock-agent-e2e-${randomBytes(3).toString('hex')}` }, agentRoot, onlineTimeoutMs: 30_000 };
+  server.hub.hostAgents = { bundlePath: bundle, install: { prefix, unitName: `drydock-agent-e2e-${randomBytes(3).toString('hex')}`, agentRoot }, onlineTimeoutMs: 30_000 };
   adminToken = await tokenFor(server.url, ADMIN.email, ADMIN.password);
   admin = api(server.url, `Bearer ${adminToken}`);
   ui = connectIo(`${server.url}/ui`, { extraHeaders: { authorization: `Bearer ${adminToken}` }, transports: ['websocket'] });
@@ -241,6 +242,7 @@ describe('a host enrolled over SSH with the real agent bundle', () => {
     expect(removed.body).toMatchObject({ removed: true, tokensRevoked: true });
     expect(removed.body.steps.map((s: { step: string }) => s.step)).toEqual(['connect', 'stop', 'uninstall']);
     expect(existsSync(prefix)).toBe(false);
+    expect(existsSync(join(agentRoot, 'agent'))).toBe(false); // its token on disk is gone too
     expect(existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))).toBe(false);
     expect(await hostNamed('netns-1')).toBeUndefined();
     expect(await server.hub.prisma.hostToken.count({ where: { hostId } })).toBe(0);
@@ -251,5 +253,27 @@ describe('a host enrolled over SSH with the real agent bundle', () => {
     agentSocket.close();
     expect(refusal.data?.code).toBe('unauthorized');
     expect((await admin('GET', '/api/v1/audit?action=host.remove&host=netns-1')).body[0]).toMatchObject({ outcome: 'success' });
+  });
+});
+
+describe('a host enrolled through passwordless sudo with a passphrase-protected key', () => {
+  it('pins a key given up front, manages the agent with the sealed key and passphrase, and removes it', async () => {
+    const creds = { host: ssh.address, username: ssh.sudoUser.name, privateKey: ssh.sudoUser.key.privateKey, passphrase: ssh.sudoUser.passphrase };
+    // The admin pins the current key up front (the earlier test rotated it).
+    const fingerprint = await scanHostKey({ host: ssh.address });
+    const r = await admin('POST', '/api/v1/hosts', { name: 'netns-sudo', ssh: { ...creds, hostKeyFingerprint: fingerprint }, hubUrl: hubUrlForAgent });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body.steps.find((s: { step: string }) => s.step === 'privileges').detail).toBe('passwordless sudo');
+    expect(r.body.steps.find((s: { step: string }) => s.step === 'connect').detail).toContain('matches the pinned key');
+    expect(JSON.stringify(r.body)).not.toContain(ssh.sudoUser.passphrase);
+    const id = r.body.host.id;
+    expect(await hostNamed('netns-sudo')).toMatchObject({ status: 'online' });
+    const log = await admin('GET', `/api/v1/hosts/${id}/agent-log`);
+    expect(log.body.log).toContain(`as host ${id}`);
+    const audit = JSON.stringify((await admin('GET', '/api/v1/audit?host=netns-sudo')).body);
+    expect(audit).not.toContain(ssh.sudoUser.passphrase);
+    const removed = await admin('DELETE', `/api/v1/hosts/${id}`);
+    expect(removed.body).toMatchObject({ removed: true, tokensRevoked: true });
+    expect(existsSync(prefix)).toBe(false);
   });
 });

@@ -14,13 +14,10 @@ export interface AgentCommand {
   hubUrl: string;
   /** The one-time token the agent trades for its host token. */
   enrollToken: string;
-  /** The agent's state root (`--root`); absent: the engine's default (/var/lib/drydock as root). */
-  root?: string | undefined;
 }
 
 /** Checks the hub URL and token before anything reaches a host. */
-export function checkAgentCommand(cmd: Pick<AgentCommand, 'hubUrl' | 'enrollToken' | 'root'>): void {
-  if (cmd.root !== undefined && !/^\/[A-Za-z0-9._/-]+$/.test(cmd.root)) throw new HostError('invalid-argument', `agent root ${JSON.stringify(cmd.root)} must be an absolute path`);
+export function checkAgentCommand(cmd: Pick<AgentCommand, 'hubUrl' | 'enrollToken'>): void {
   let url: URL;
   try {
     url = new URL(cmd.hubUrl);
@@ -32,7 +29,7 @@ export function checkAgentCommand(cmd: Pick<AgentCommand, 'hubUrl' | 'enrollToke
 }
 
 export function launcherScript(paths: AgentPaths, cmd: AgentCommand): string {
-  const argv = [cmd.node, paths.bundle, 'agent', '--hub', cmd.hubUrl, '--enroll-token', cmd.enrollToken, ...(cmd.root ? ['--root', cmd.root] : [])];
+  const argv = [cmd.node, paths.bundle, 'agent', '--hub', cmd.hubUrl, '--enroll-token', cmd.enrollToken, '--root', paths.agentRoot];
   return [
     '#!/bin/sh',
     '# Drydock agent launcher, written at enrollment. Holds the enrollment token: keep it 0700.',

@@ -14,6 +14,7 @@ import { bundleVersion, checkBundle, installBundle, installContent, withStaging 
 import { checkNotInstalled, checkPrivileges, ENGINE_PACKAGES, ensureNode, ensurePackages, probePlatform } from './host-setup.js';
 import type { Platform } from './platform.js';
 import { detectServiceMode, startScript, uninstallScript, type ServiceMode } from './service.js';
+import { quote } from './shell.js';
 import { step, type OnStep } from './steps.js';
 
 export interface EnrollOptions {
@@ -24,8 +25,6 @@ export interface EnrollOptions {
   hubUrl: string;
   /** One-time token the agent trades for its host token. */
   enrollToken: string;
-  /** The agent's state root on the host (`drydock agent --root`); default: the engine's own. */
-  agentRoot?: string;
   /** Local path of the single-file agent bundle to upload. */
   bundlePath: string;
   install?: InstallLayout;
@@ -58,7 +57,7 @@ export interface EnrollResult {
 export async function enrollHost(opts: EnrollOptions, onStep: OnStep = () => {}): Promise<EnrollResult> {
   const paths = agentPaths(opts.install);
   checkCredentials(opts.ssh);
-  checkAgentCommand({ hubUrl: opts.hubUrl, enrollToken: opts.enrollToken, root: opts.agentRoot });
+  checkAgentCommand(opts);
   await checkBundle(opts.bundlePath);
   const session = await step(onStep, 'connect', async () => {
     const s = await connect(opts);
@@ -114,7 +113,9 @@ async function install(
   });
   const started = await step(onStep, 'service', async () => {
     const mode = await detectServiceMode(s);
-    await installContent(s, staging, launcherScript(paths, { node: node.node, hubUrl: opts.hubUrl, enrollToken: opts.enrollToken, root: opts.agentRoot }), paths.launcher, '0700');
+    // A token left by an earlier agent would win over the enrollment token: start afresh.
+    await s.run(`rm -rf ${quote(paths.agentState)}`, 'clearing an earlier agent identity', { root: true, code: 'install-failed' });
+    await installContent(s, staging, launcherScript(paths, { node: node.node, hubUrl: opts.hubUrl, enrollToken: opts.enrollToken }), paths.launcher, '0700');
     if (mode === 'systemd') await installContent(s, staging, systemdUnit(paths), paths.unitFile, '0644');
     const out = await s.run(startScript(mode, paths), 'starting the agent', { root: true, code: 'install-failed' });
     const pid = mode === 'detached' ? Number(out.trim()) : undefined;

@@ -43,10 +43,8 @@ import { actorOf, requireRole, type Principal } from './principal.js';
 export interface HostAgentConfig {
   /** The single-file agent bundle (default: apps/agent/dist/drydock.mjs of this checkout). */
   bundlePath?: string;
-  /** Install prefix and systemd unit name on hosts (default /opt/drydock, drydock-agent). */
+  /** Install prefix, systemd unit name and agent state root on hosts (default /opt/drydock, drydock-agent, /var/lib/drydock). */
   install?: InstallLayout;
-  /** The agent's state root on hosts (default: the engine's, /var/lib/drydock as root). */
-  agentRoot?: string;
   /** How long an enrolled agent may take to reach the hub (default 60 s). */
   onlineTimeoutMs?: number;
 }
@@ -241,7 +239,6 @@ export async function enrollOverSsh(hub: Hub, by: Principal, input: EnrollInput)
         enrollToken,
         bundlePath: bundle,
         ...(hub.hostAgents?.install ? { install: hub.hostAgents.install } : {}),
-        ...(hub.hostAgents?.agentRoot ? { agentRoot: hub.hostAgents.agentRoot } : {}),
         waitOnline: () => waitConnected(hub, host.id, hub.hostAgents?.onlineTimeoutMs ?? 60_000),
       },
       onStep,
