@@ -23,6 +23,10 @@ let browser: Browser;
 let page: Page;
 let hubUrlForAgent: string;
 let prefix: string;
+const shots = process.env.DRYDOCK_E2E_SCREENSHOTS; // optional: where to save screenshots for a look
+const shot = async (name: string) => {
+  if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+};
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), `drydock-enroll-ui-${process.pid}-`));
@@ -70,6 +74,7 @@ it('shows why a host was refused, with the steps it got through', async () => {
   await fillForm('no-sudo-host', { user: ssh.plainUser.name, password: ssh.plainUser.password });
   await page.getByRole('alert').filter({ hasText: 'is not root and has no passwordless sudo' }).waitFor();
   await page.locator('[data-testid=host-step][data-step=privileges][data-status=failed]').waitFor();
+  await shot('add-host-refused');
   expect(await page.locator('[data-testid=host-step][data-step=connect][data-status=done]').count()).toBe(1);
   await expect(page.getByTestId('host-row').filter({ hasText: 'no-sudo-host' }).count()).resolves.toBe(0);
 });
@@ -81,6 +86,7 @@ it('adds a host: live steps, the pinned fingerprint, online; then log, a changed
   await page.getByTestId('fingerprint').filter({ hasText: ssh.hostKeyFingerprint }).waitFor();
   const row = page.getByTestId('host-row').filter({ hasText: 'ui-host' });
   await row.getByText('online').waitFor();
+  await shot('add-host-done');
 
   await row.getByRole('link', { name: 'ui-host' }).click();
   await page.waitForURL(/\/hosts\/[a-z0-9]+$/);
@@ -92,6 +98,7 @@ it('adds a host: live steps, the pinned fingerprint, online; then log, a changed
   await page.getByRole('button', { name: 'Restart' }).click();
   await page.getByRole('alert').filter({ hasText: `host key changed for root@${ssh.address}:22` }).waitFor();
   await page.getByTestId('key-changed').filter({ hasText: rotated }).waitFor();
+  await shot('host-key-changed');
   await page.getByRole('button', { name: 'Check the key now' }).click();
   await page.getByRole('button', { name: `Accept ${rotated}` }).click();
   await page.getByText(`Host key ${rotated} accepted.`).waitFor();
