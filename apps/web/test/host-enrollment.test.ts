@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { io as connectIo, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scanHostKey } from '@drydock/hosts';
+import { readAgentLog, removeHost, scanHostKey } from '@drydock/hosts';
 import { keyPair, startSshHost, type SshTestHost } from '../../../packages/hosts/test/helpers/ssh-host.js';
 import { repoRoot } from '../../cli/test/helpers/cli.js';
 import { startHubServer, type HubServer } from '../server/index.js';
@@ -275,5 +275,36 @@ describe('a host enrolled through passwordless sudo with a passphrase-protected 
     const removed = await admin('DELETE', `/api/v1/hosts/${id}`);
     expect(removed.body).toMatchObject({ removed: true, tokensRevoked: true });
     expect(existsSync(prefix)).toBe(false);
+  });
+});
+
+describe('removing hosts the hub cannot manage over SSH', () => {
+  it('deletes a host enrolled by hand (no SSH): its token is revoked', async () => {
+    await server.localAgentToken(); // a host record with a per-host token, as `drydock up` makes
+    const local = (await admin('GET', '/api/v1/hosts')).body.find((h: { name: string }) => !h.name.startsWith('netns'));
+    expect((await admin('GET', `/api/v1/hosts/${local.id}/ssh`)).status).toBe(404);
+    expect((await admin('POST', `/api/v1/hosts/${local.id}/restart`)).body.message).toBe(`host ${local.name} was not enrolled over SSH: the hub cannot manage its agent`);
+    const removed = await admin('DELETE', `/api/v1/hosts/${local.id}`);
+    expect(removed).toMatchObject({ status: 200, body: { removed: false, tokensRevoked: true, steps: [] } });
+    expect(await server.hub.prisma.hostToken.count({ where: { hostId: local.id } })).toBe(0);
+  });
+
+  it('refuses to forget an unreachable host unless forced, then drops its connected agent', async () => {
+    const r = await admin('POST', '/api/v1/hosts', { name: 'netns-force', ssh: rootSsh(), hubUrl: hubUrlForAgent });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const id = r.body.host.id;
+    // The host moves away (its SSH port is now closed); the agent stays connected.
+    await server.hub.prisma.hostSsh.update({ where: { hostId: id }, data: { port: 2 } });
+    const refused = await admin('DELETE', `/api/v1/hosts/${id}`);
+    expect(refused).toMatchObject({ status: 504, body: { error: 'unreachable', message: `cannot reach root@${ssh.address}:2: ECONNREFUSED` } });
+    expect(await hostNamed('netns-force')).toMatchObject({ status: 'online' });
+
+    const forced = await admin('DELETE', `/api/v1/hosts/${id}?force=1`);
+    expect(forced).toMatchObject({ status: 200, body: { removed: false, tokensRevoked: true } });
+    expect(await hostNamed('netns-force')).toBeUndefined();
+    // The agent was disconnected and its token no longer opens the namespace: it says so in its log.
+    const manage = { ssh: { host: ssh.address, username: 'root', privateKey: ssh.rootKey.privateKey }, hostKeyFingerprint: r.body.ssh.hostKeyFingerprint, install: server.hub.hostAgents!.install! };
+    await until(async () => (await readAgentLog(manage)).includes('unknown host token'), 'the agent to be refused');
+    expect((await removeHost(manage)).removed).toBe(true); // what a forced removal leaves on the host
   });
 });

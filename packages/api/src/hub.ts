@@ -18,6 +18,8 @@ export class HubBus extends EventEmitter<UiEvents> {}
 /** How the hub reaches agents: by room, so it works across hub processes (socket.io adapter). */
 export interface AgentDispatch {
   sendJob(hostId: string, job: JobStart): void;
+  /** Drops a host's agent connections (a removed host); its token is already gone, so it cannot return. */
+  disconnect?(hostId: string): void;
 }
 
 /** Everything a request or socket handler needs: built once by the server. */

@@ -361,8 +361,9 @@ export async function removeManagedHost(hub: Hub, by: Principal, hostId: string,
     await requireAdmin(hub, by, 'host.remove', host);
   }
   await hub.prisma.host.delete({ where: { id: host.id } });
+  hub.agents.disconnect?.(host.id); // an agent still connected (not reached over SSH) goes now
   hub.bus.emit('changed', { topic: 'hosts', hostId: host.id });
-  if (!host.ssh || opts.force) await audit(hub, by, 'host.remove', host, 'success', { tokensRevoked: true, ...(opts.force ? { force: true } : {}) });
+  if (!host.ssh || opts.force) await audit(hub, by, 'host.remove', host, 'success', { revoked: true, ...(opts.force ? { force: true } : {}) });
   return { removed, tokensRevoked: true, steps };
 }
 
