@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Database, Prisma } from '@drydock/db';
 import type { JobEvent, JobStart } from '@drydock/protocol';
-import type { HostAgentConfig, HostStepEvent } from './services/host-agents.js';
+import type { HostAgentConfig, HostStepEvent } from './services/host-ssh.js';
 
 /** Live events for browsers (the /ui namespace forwards each one). */
 export interface UiEvents {
@@ -34,6 +34,6 @@ export interface Hub {
   agentUrl: () => string;
   bus: HubBus;
   agents: AgentDispatch;
-  /** How hosts enrolled over SSH get their agent (services/host-agents.ts); defaults when absent. */
+  /** How hosts enrolled over SSH get their agent (services/host-ssh.ts); defaults when absent. */
   hostAgents?: HostAgentConfig;
 }

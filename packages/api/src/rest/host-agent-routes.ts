@@ -5,7 +5,9 @@
  */
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { acceptHostKey, enrollInputSchema, enrollOverSsh, hostAgentLog, hostSsh, HostOperationError, removeManagedHost, restartHostAgent, scanCurrentHostKey, upgradeHostAgent } from '../services/host-agents.js';
+import { acceptHostKey, hostAgentLog, hostSsh, removeManagedHost, restartHostAgent, scanCurrentHostKey, upgradeHostAgent } from '../services/host-agents.js';
+import { enrollInputSchema, enrollOverSsh } from '../services/host-enrollment.js';
+import { HostOperationError } from '../services/host-ssh.js';
 import { getHost, hostView } from '../services/hosts.js';
 import { readJson, sendJson } from './http.js';
 import type { Handler } from './routes.js';

@@ -1,6 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { acceptHostKey, enrollInputSchema, enrollOverSsh, hostAgentLog, hostSsh, HostOperationError, removeManagedHost, restartHostAgent, scanCurrentHostKey, upgradeHostAgent } from '../../services/host-agents.js';
+import { acceptHostKey, hostAgentLog, hostSsh, removeManagedHost, restartHostAgent, scanCurrentHostKey, upgradeHostAgent } from '../../services/host-agents.js';
+import { enrollInputSchema, enrollOverSsh } from '../../services/host-enrollment.js';
+import { HostOperationError } from '../../services/host-ssh.js';
 import { authed, router } from '../trpc.js';
 
 /** HOST_ERROR_STATUS → tRPC codes (an SSH refusal is not the browser's own 401). */
