@@ -98,6 +98,10 @@ export async function enrollOverSsh(hub: Hub, by: Principal, input: EnrollInput)
     });
     await tx.hostToken.create({ data: { kind: 'enroll', tokenHash: hashToken(enrollToken), hostId: h.id, hostName: h.name } });
     return h;
+  }).catch((err: unknown) => {
+    // Two requests for one name: the unique index decides.
+    if ((err as { code?: string }).code === 'P2002') throw new ApiError('conflict', `a host named ${input.name} exists already`);
+    throw err;
   });
   hub.bus.emit('changed', { topic: 'hosts', hostId: host.id });
   const where = { host: input.ssh.host, port: input.ssh.port ?? 22, username: input.ssh.username, auth: secrets.privateKey ? 'key' : 'password' };
