@@ -20,4 +20,6 @@ if stale apps/web/.next/BUILD_ID apps/web/app apps/web/components apps/web/lib a
   echo "drydock: building the dashboard…" >&2
   (cd apps/web && node build.mjs >/dev/null)
 fi
+# The single-file agent the hub uploads to hosts it enrolls over SSH.
+if stale apps/agent/dist/drydock.mjs apps/agent/src apps/cli/src packages/engine/src packages/protocol/src; then (cd apps/agent && node build.mjs >/dev/null); fi
 exec ./bin/drydock up --port "${PORT:-3000}" "$@"

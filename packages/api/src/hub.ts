@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Database, Prisma } from '@drydock/db';
 import type { JobEvent, JobStart } from '@drydock/protocol';
+import type { HostAgentConfig, HostStepEvent } from './services/host-ssh.js';
 
 /** Live events for browsers (the /ui namespace forwards each one). */
 export interface UiEvents {
@@ -8,6 +9,8 @@ export interface UiEvents {
   job: [{ jobId: string; hostId: string; buildId: string | null; seq: number; timeMs: number; event: JobEvent }];
   /** Something in a list changed: the page refetches that list. */
   changed: [{ topic: 'hosts' | 'inventory' | 'jobs' | 'builds' | 'audit'; hostId?: string }];
+  /** A step of an SSH operation on a host (enroll, upgrade, restart, remove). */
+  hostStep: [HostStepEvent];
 }
 
 export class HubBus extends EventEmitter<UiEvents> {}
@@ -15,6 +18,8 @@ export class HubBus extends EventEmitter<UiEvents> {}
 /** How the hub reaches agents: by room, so it works across hub processes (socket.io adapter). */
 export interface AgentDispatch {
   sendJob(hostId: string, job: JobStart): void;
+  /** Drops a host's agent connections (a removed host); its token is already gone, so it cannot return. */
+  disconnect?(hostId: string): void;
 }
 
 /** Everything a request or socket handler needs: built once by the server. */
@@ -31,4 +36,6 @@ export interface Hub {
   agentUrl: () => string;
   bus: HubBus;
   agents: AgentDispatch;
+  /** How hosts enrolled over SSH get their agent (services/host-ssh.ts); defaults when absent. */
+  hostAgents?: HostAgentConfig;
 }

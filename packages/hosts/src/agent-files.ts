@@ -25,11 +25,11 @@ export function checkAgentCommand(cmd: Pick<AgentCommand, 'hubUrl' | 'enrollToke
     throw new HostError('invalid-argument', `hub URL ${JSON.stringify(cmd.hubUrl)} is not a URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HostError('invalid-argument', `hub URL ${JSON.stringify(cmd.hubUrl)} must be http or https`);
-  if (!/^[A-Za-z0-9._~+/=-]{16,512}$/.test(cmd.enrollToken)) throw new HostError('invalid-argument', 'the enrollment token must be 16 to 512 URL-safe characters');
+  if (!/^[A-Za-z0-9._~+/=_-]{16,512}$/.test(cmd.enrollToken)) throw new HostError('invalid-argument', 'the enrollment token must be 16 to 512 URL-safe characters');
 }
 
 export function launcherScript(paths: AgentPaths, cmd: AgentCommand): string {
-  const argv = [cmd.node, paths.bundle, 'agent', '--hub', cmd.hubUrl, '--enroll-token', cmd.enrollToken];
+  const argv = [cmd.node, paths.bundle, 'agent', '--hub', cmd.hubUrl, '--enroll-token', cmd.enrollToken, '--root', paths.agentRoot];
   return [
     '#!/bin/sh',
     '# Drydock agent launcher, written at enrollment. Holds the enrollment token: keep it 0700.',

@@ -14,6 +14,7 @@ import { bundleVersion, checkBundle, installBundle, installContent, withStaging 
 import { checkNotInstalled, checkPrivileges, ENGINE_PACKAGES, ensureNode, ensurePackages, probePlatform } from './host-setup.js';
 import type { Platform } from './platform.js';
 import { detectServiceMode, startScript, uninstallScript, type ServiceMode } from './service.js';
+import { quote } from './shell.js';
 import { step, type OnStep } from './steps.js';
 
 export interface EnrollOptions {
@@ -112,6 +113,8 @@ async function install(
   });
   const started = await step(onStep, 'service', async () => {
     const mode = await detectServiceMode(s);
+    // A token left by an earlier agent would win over the enrollment token: start afresh.
+    await s.run(`rm -rf ${quote(paths.agentState)}`, 'clearing an earlier agent identity', { root: true, code: 'install-failed' });
     await installContent(s, staging, launcherScript(paths, { node: node.node, hubUrl: opts.hubUrl, enrollToken: opts.enrollToken }), paths.launcher, '0700');
     if (mode === 'systemd') await installContent(s, staging, systemdUnit(paths), paths.unitFile, '0644');
     const out = await s.run(startScript(mode, paths), 'starting the agent', { root: true, code: 'install-failed' });

@@ -11,6 +11,12 @@ export interface InstallLayout {
   prefix?: string;
   /** systemd unit name without `.service` (default drydock-agent). */
   unitName?: string;
+  /**
+   * The agent's state root (`drydock agent --root`, default /var/lib/drydock: the engine's
+   * own as root). Its `agent/` directory (the agent's hub token and outbox) is cleared when
+   * an agent is enrolled or removed, so a host can be removed and enrolled again.
+   */
+  agentRoot?: string;
 }
 
 export interface AgentPaths {
@@ -21,6 +27,9 @@ export interface AgentPaths {
   pidFile: string;
   logFile: string;
   unitFile: string;
+  agentRoot: string;
+  /** `<agentRoot>/agent`: the agent's identity with a hub. */
+  agentState: string;
 }
 
 export function agentPaths(layout: InstallLayout = {}): AgentPaths {
@@ -33,6 +42,10 @@ export function agentPaths(layout: InstallLayout = {}): AgentPaths {
   if (!/^[A-Za-z0-9_.-]+$/.test(unitName) || unitName.endsWith('.service')) {
     throw new HostError('invalid-argument', `unit name ${JSON.stringify(unitName)} must be letters, digits, '.', '_' or '-' without .service`);
   }
+  const agentRoot = layout.agentRoot ?? '/var/lib/drydock';
+  if (!/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/.test(agentRoot) || posix.normalize(agentRoot) !== agentRoot) {
+    throw new HostError('invalid-argument', `agent root ${JSON.stringify(agentRoot)} must be an absolute, normalized path`);
+  }
   const dir = prefix.replace(/\/+$/, '');
   return {
     prefix: dir,
@@ -42,5 +55,7 @@ export function agentPaths(layout: InstallLayout = {}): AgentPaths {
     pidFile: `${dir}/agent.pid`,
     logFile: `${dir}/agent.log`,
     unitFile: `/etc/systemd/system/${unitName}.service`,
+    agentRoot,
+    agentState: `${agentRoot}/agent`,
   };
 }

@@ -32,6 +32,12 @@ export class SecretBox {
     throw new HostError('secret-key-invalid', 'no secret key configured: set a secret or a key file');
   }
 
+  /** A raw 32-byte key, such as the one the hub already seals registry passwords with. */
+  static fromKey(key: Buffer): SecretBox {
+    if (key.length !== 32) throw new HostError('secret-key-invalid', `the key must be 32 bytes (got ${key.length})`);
+    return new SecretBox(Buffer.from(key));
+  }
+
   static fromSecret(secret: string): SecretBox {
     if (secret.length < 32) throw new HostError('secret-key-invalid', 'the secret must be at least 32 characters long');
     return new SecretBox(Buffer.from(hkdfSync('sha256', secret, 'drydock', 'drydock secrets v1', 32)));

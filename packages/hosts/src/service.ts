@@ -64,7 +64,7 @@ export function logScript(mode: ServiceMode, p: AgentPaths, lines: number): stri
   return `[ -f ${quote(p.logFile)} ] && tail -n ${n} ${quote(p.logFile)} || true\n`;
 }
 
-/** Stops the agent and removes every file it was installed with. Idempotent. */
+/** Stops the agent and removes every file it was installed with, and its hub identity (token, outbox). Idempotent. */
 export function uninstallScript(p: AgentPaths): string {
   return `${stopScript('detached', p)}
 if [ -f ${quote(p.unitFile)} ]; then
@@ -72,7 +72,7 @@ if [ -f ${quote(p.unitFile)} ]; then
   rm -f ${quote(p.unitFile)}
   [ -d /run/systemd/system ] && systemctl daemon-reload || true
 fi
-rm -rf ${quote(p.prefix)}
+rm -rf ${quote(p.prefix)} ${quote(p.agentState)}
 `;
 }
 

@@ -38,7 +38,8 @@ const systemd = existsSync('/run/systemd/system');
 const token = (): string => randomBytes(24).toString('base64url');
 const layout = () => {
   const id = randomBytes(4).toString('hex');
-  return { prefix: join(work, `drydock-${id}`), unitName: `drydock-agent-test-${id}` };
+  // The namespace shares this machine's filesystem: never the default /var/lib/drydock.
+  return { prefix: join(work, `drydock-${id}`), unitName: `drydock-agent-test-${id}`, agentRoot: join(work, `root-${id}`) };
 };
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 /** Whether a pid runs (a zombie waiting for its reaper does not). */
@@ -79,7 +80,7 @@ describe('enrolling a host as root', () => {
     expect(steps.filter((s) => s.status !== 'running').map((s) => `${s.step}:${s.status}`)).toEqual(
       ['connect', 'platform', 'privileges', 'node', 'packages', 'upload', 'verify', 'service', 'online'].map((s) => `${s}:done`),
     );
-    expect(steps.find((s) => s.step === 'packages' && s.status === 'done')?.detail).toBe('all 10 present');
+    expect(steps.find((s) => s.step === 'packages' && s.status === 'done')?.detail).toBe('all 11 present');
     const details = JSON.stringify(steps);
     expect(details).not.toContain(enrollToken);
     expect(details).not.toContain('PRIVATE KEY');
@@ -92,6 +93,7 @@ describe('enrolling a host as root', () => {
     expect(result.bundleSha256).toBe(sha256(bundleV1));
     const launcher = statSync(join(install.prefix, 'agent.sh'));
     expect([launcher.mode & 0o777, launcher.uid]).toEqual([0o700, 0]);
+    expect(readFileSync(join(install.prefix, 'agent.sh'), 'utf8')).toContain(`'--enroll-token' '${enrollToken}' '--root' '${install.agentRoot}'`);
 
     // A second enrollment onto the same installation is refused and leaves the agent alone.
     const again = enrollHost({ ...rootOptions(install, token()), hostKeyFingerprint: result.hostKeyFingerprint });

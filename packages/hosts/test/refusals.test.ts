@@ -27,7 +27,10 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-const install = () => ({ prefix: join(work, `drydock-${Math.random().toString(16).slice(2, 10)}`), unitName: 'drydock-agent-refusal-test' });
+const install = () => {
+  const id = Math.random().toString(16).slice(2, 10);
+  return { prefix: join(work, `drydock-${id}`), unitName: 'drydock-agent-refusal-test', agentRoot: join(work, `root-${id}`) };
+};
 
 function options(ssh: EnrollOptions['ssh'], extra: Partial<EnrollOptions> = {}): EnrollOptions {
   return { ssh, hubUrl: 'http://127.0.0.1:9/', enrollToken: 'refusal-test-token-0123456789', bundlePath: bundle, install: install(), ...extra };

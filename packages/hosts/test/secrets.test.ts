@@ -41,6 +41,14 @@ describe('sealing SSH credentials', () => {
     expect(box.open(box.seal(''), '')).toBe('');
   });
 
+  it('seals with a raw 32-byte key (the hub reuses its registry key) and refuses other sizes', () => {
+    const key = Buffer.alloc(32, 7);
+    const sealed = SecretBox.fromKey(key).seal(PRIVATE_KEY, 'host-1');
+    expect(SecretBox.fromKey(Buffer.alloc(32, 7)).open(sealed, 'host-1')).toBe(PRIVATE_KEY);
+    refusal(() => SecretBox.fromKey(Buffer.alloc(32, 8)).open(sealed, 'host-1'));
+    expect(() => SecretBox.fromKey(Buffer.alloc(16))).toThrow('the key must be 32 bytes (got 16)');
+  });
+
   it.each([
     ['the IV', 0],
     ['the tag', 20],

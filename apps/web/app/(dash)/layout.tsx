@@ -41,7 +41,7 @@ export default function DashLayout({ children }: { children: ReactNode }) {
         </div>
         <nav className="flex-1 space-y-1 px-3">
           {NAV.map(([href, label]) => {
-            const active = href === '/' ? path === '/' : path.startsWith(href);
+            const active = href === '/' ? path === '/' || path.startsWith('/hosts/') : path.startsWith(href);
             return (
               <Link key={href} href={href} className={`block rounded-lg px-3 py-2 text-sm font-medium ${active ? 'bg-slate-800 text-white' : 'hover:bg-slate-800/60 hover:text-white'}`}>
                 {label}

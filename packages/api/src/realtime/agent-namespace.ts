@@ -31,6 +31,7 @@ function refusal(code: ConnectRefusal['code'], message: string): Error {
 export function agentDispatch(io: Server): AgentDispatch {
   return {
     sendJob: (hostId, job) => void io.of(AGENT_NAMESPACE).to(room(hostId)).emit('job:start', job),
+    disconnect: (hostId) => void io.of(AGENT_NAMESPACE).in(room(hostId)).disconnectSockets(true),
   };
 }
 

@@ -19,4 +19,5 @@ export function attachUiNamespace(io: Server, hub: Hub): void {
   });
   hub.bus.on('job', (e) => void nsp.emit('job', e));
   hub.bus.on('changed', (e) => void nsp.emit('changed', e));
+  hub.bus.on('hostStep', (e) => void nsp.emit('host:step', e));
 }

@@ -13,10 +13,11 @@ import { getHost, hostForToken, listHosts } from '../services/hosts.js';
 import { listContainers, listImages } from '../services/inventory.js';
 import { dispatchJob, startJob } from '../services/jobs.js';
 import { actorOf, requireRole, type Principal } from '../services/principal.js';
+import { hostAgentRoutes } from './host-agent-routes.js';
 import { readBody, readJson, sendError, sendJson } from './http.js';
 
 type Params = Record<string, string>;
-interface RouteContext {
+export interface RouteContext {
   hub: Hub;
   req: IncomingMessage;
   res: ServerResponse;
@@ -25,7 +26,7 @@ interface RouteContext {
   /** The caller, or `unauthorized`. */
   principal(): Promise<Principal>;
 }
-type Handler = (c: RouteContext) => Promise<void>;
+export type Handler = (c: RouteContext) => Promise<void>;
 
 const routes: [string, RegExp, Handler][] = [];
 const route = (method: string, pattern: string, handler: Handler) =>
@@ -72,6 +73,8 @@ route('GET', '/api/v1/hosts', async ({ hub, res, principal }) => {
   await principal();
   sendJson(res, 200, await listHosts(hub.prisma));
 });
+
+hostAgentRoutes(route); // hosts enrolled and managed over SSH
 
 route('GET', '/api/v1/hosts/:id/images', async ({ hub, res, params, principal, url }) => {
   await principal();

@@ -54,6 +54,12 @@ export async function enrollHost(prisma: Prisma, enrollToken: string, facts: Hos
     if (!row || row.kind !== 'enroll') return null;
     const claimed = await tx.hostToken.updateMany({ where: { id: row.id, usedAt: null }, data: { usedAt: new Date() } });
     if (claimed.count !== 1) return null;
+    if (row.hostId) {
+      // A host the hub created before installing its agent over SSH (host-agents.ts).
+      const token = newToken('ddh');
+      await tx.hostToken.create({ data: { kind: 'host', tokenHash: hashToken(token), hostId: row.hostId } });
+      return { hostId: row.hostId, token };
+    }
     let name = row.hostName ?? facts.hostname;
     for (let i = 2; await tx.host.findUnique({ where: { name } }); i++) name = `${row.hostName ?? facts.hostname}-${i}`;
     const host = await tx.host.create({ data: { name, facts: facts as object } });

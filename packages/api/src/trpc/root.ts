@@ -1,5 +1,6 @@
 import { auditRouter } from './routers/audit.js';
 import { buildsRouter } from './routers/builds.js';
+import { hostAgentsRouter } from './routers/host-agents.js';
 import { hostsRouter } from './routers/hosts.js';
 import { inventoryRouter } from './routers/inventory.js';
 import { jobsRouter } from './routers/jobs.js';
@@ -9,6 +10,7 @@ import { router } from './trpc.js';
 
 export const appRouter = router({
   hosts: hostsRouter,
+  hostAgents: hostAgentsRouter,
   inventory: inventoryRouter,
   builds: buildsRouter,
   jobs: jobsRouter,
