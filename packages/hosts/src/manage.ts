@@ -68,10 +68,7 @@ export async function readAgentLog(opts: ManageOptions & { lines?: number }): Pr
 /** Stops the agent and removes its unit and files; `removed` is false when nothing was installed. */
 export async function removeHost(opts: ManageOptions, onStep: OnStep = () => {}): Promise<{ removed: boolean }> {
   const paths = agentPaths(opts.install);
-  const s = await step(onStep, 'connect', async () => {
-    const session = await connect(opts);
-    return { value: session, detail: `${session.where}, host key ${session.hostKeyFingerprint}` };
-  });
+  const s = await connectStep(opts, onStep);
   try {
     await checkPrivileges(s);
     const mode = await installedMode(s, paths);
@@ -93,12 +90,17 @@ export async function removeHost(opts: ManageOptions, onStep: OnStep = () => {})
   }
 }
 
-async function withAgent<T>(opts: ManageOptions, onStep: OnStep, work: (s: SshSession, paths: AgentPaths, mode: ServiceMode) => Promise<T>): Promise<T> {
-  const paths = agentPaths(opts.install);
-  const s = await step(onStep, 'connect', async () => {
+/** The `connect` step: an SSH session, reported with the host key it presented. */
+function connectStep(opts: ManageOptions, onStep: OnStep): Promise<SshSession> {
+  return step(onStep, 'connect', async () => {
     const session = await connect(opts);
     return { value: session, detail: `${session.where}, host key ${session.hostKeyFingerprint}` };
   });
+}
+
+async function withAgent<T>(opts: ManageOptions, onStep: OnStep, work: (s: SshSession, paths: AgentPaths, mode: ServiceMode) => Promise<T>): Promise<T> {
+  const paths = agentPaths(opts.install);
+  const s = await connectStep(opts, onStep);
   try {
     await checkPrivileges(s);
     const mode = await installedMode(s, paths);
