@@ -10,7 +10,7 @@ import { installedScript } from './service.js';
 import { quote } from './shell.js';
 
 /** What the engine needs on a host; the same list as scripts/engine-packages.txt (a test keeps them equal). */
-export const ENGINE_PACKAGES: readonly string[] = ['crun', 'runc', 'containernetworking-plugins', 'iproute2', 'iptables', 'xz-utils', 'bzip2', 'zstd', 'ca-certificates', 'attr', 'python3-minimal'];
+export const ENGINE_PACKAGES: readonly string[] = ['crun', 'runc', 'containernetworking-plugins', 'iproute2', 'iptables', 'xz-utils', 'bzip2', 'zstd', 'ca-certificates', 'attr', 'python3-minimal', 'git'];
 
 const SEP = '--drydock--';
 const APT = 'export DEBIAN_FRONTEND=noninteractive\napt-get update -qq >/dev/null\napt-get install -y -qq --no-install-recommends';
