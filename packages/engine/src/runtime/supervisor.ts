@@ -95,10 +95,13 @@ export async function supervise(config: ShimConfig, io: SuperviseIo = {}): Promi
     log.write(stream, chunk, time);
     (stream === 'stdout' ? io.stdout : io.stderr)?.write(chunk);
   };
-  const markStarted = () => {
+  // `final`: the runtime has exited, so a pid file that is there counts even if it could not be read whole.
+  const markStarted = (final = false) => {
     if (started || !existsSync(files.initPid)) return started;
-    started = true;
+    // The runtime may create the pid file before it writes the number (crun does): wait for the number.
     const pid = Number(readFileSync(files.initPid, 'utf8').trim()) || undefined;
+    if (pid === undefined && !final) return false;
+    started = true;
     state = { status: 'running', ...(pid ? { pid } : {}), startedAt: nowRfc3339Nano() };
     writeState(config.dir, state);
     for (const h of held.splice(0)) sink(h.stream, h.chunk, h.time);
@@ -125,7 +128,7 @@ export async function supervise(config: ShimConfig, io: SuperviseIo = {}): Promi
   child.stdout?.on('data', onData('stdout'));
   child.stderr?.on('data', config.tty ? (c: Buffer) => scriptErr.push(c) : onData('stderr'));
   const closed = Promise.all([streamClosed(child.stdout), streamClosed(child.stderr)]);
-  const poll = setInterval(markStarted, 5);
+  const poll = setInterval(() => markStarted(), 5);
 
   const forward = (sig: NodeJS.Signals) => {
     if (started) runtime.kill(config.id, sig).catch(() => undefined);
@@ -139,7 +142,7 @@ export async function supervise(config: ShimConfig, io: SuperviseIo = {}): Promi
     // The container's processes are gone with its pid namespace; wait briefly for the pipes to drain.
     await Promise.race([closed, delay(2000)]);
     clearInterval(poll);
-    markStarted();
+    markStarted(true);
     const failure = started ? null : startupFailure(files.runtimeLog, spawnError, Buffer.concat(scriptErr).toString('utf8'));
     if (failure) {
       held.length = 0;
