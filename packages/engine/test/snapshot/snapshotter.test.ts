@@ -192,7 +192,9 @@ describe('Snapshotter containers', () => {
     mkdirSync(unpacked);
     const result = await unpackLayer(Readable.from([tar]), unpacked, { whiteouts: 'overlay' });
     const adopted = join(snap.dir, 'layers', hexOf(chainId), 'fs');
-    expect(describeTree(adopted)).toEqual(describeTree(unpacked));
+    // Whiteouts are alike but for their times: the unpacker links them to one node it makes itself.
+    const timeless = (tree: Record<string, string>) => Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, v.startsWith('chr:0 ') ? v.replace(/ t=\d+/, '') : v]));
+    expect(timeless(describeTree(adopted))).toEqual(timeless(describeTree(unpacked)));
     expect(snap.lowers(chainId)[0]!.opaque).toEqual(new Set(result.opaqueDirs));
     expect(result.opaqueDirs).toEqual(['opt/app']);
 
