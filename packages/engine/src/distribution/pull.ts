@@ -117,7 +117,7 @@ async function pullOne(deps: DistributionDeps, ctx: OperationContext, client: Re
       if (record) {
         return { diffId, size: record.size, unpackedSize: record.unpackedSize };
       }
-      const layer = await downloadLayer(deps, ctx, client, repository, desc, diffId, scopes);
+      const layer = await downloadLayer({ deps, ctx, client, repository, desc, diffId, scopes });
       staged.push(layer.staged!);
       return layer;
     });
@@ -191,19 +191,23 @@ async function fetchConfig(deps: DistributionDeps, client: RegistryClient, repos
  * reported as such) and the tar's against the config's diff ID.
  * A download cut off by the network starts again.
  */
-async function downloadLayer(
-  deps: DistributionDeps,
-  ctx: OperationContext,
-  client: RegistryClient,
-  repository: string,
-  desc: Descriptor,
-  diffId: Digest,
-  scopes: string[],
-): Promise<LayerInput> {
+/** One layer to fetch: where from, what it must digest to, and who reports progress. */
+interface LayerFetch {
+  deps: DistributionDeps;
+  ctx: OperationContext;
+  client: RegistryClient;
+  repository: string;
+  desc: Descriptor;
+  diffId: Digest;
+  scopes: string[];
+}
+
+async function downloadLayer(job: LayerFetch): Promise<LayerInput> {
+  const { ctx, desc } = job;
   const id = shortId(desc.digest);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await downloadOnce(deps, ctx, client, repository, desc, diffId, scopes);
+      return await downloadOnce(job);
     } catch (err) {
       if (attempt >= 3 || isDrydockError(err, 'digest-mismatch') || !transientError(err)) throw err;
       emit(ctx, { type: 'engine:registry:layer', id, status: 'Retrying' });
@@ -211,15 +215,7 @@ async function downloadLayer(
   }
 }
 
-async function downloadOnce(
-  deps: DistributionDeps,
-  ctx: OperationContext,
-  client: RegistryClient,
-  repository: string,
-  desc: Descriptor,
-  diffId: Digest,
-  scopes: string[],
-): Promise<LayerInput> {
+async function downloadOnce({ deps, ctx, client, repository, desc, diffId, scopes }: LayerFetch): Promise<LayerInput> {
   const id = shortId(desc.digest);
   const res = await client.request('GET', `/v2/${repository}/blobs/${desc.digest}`, { scopes, expect: [200] });
   emit(ctx, { type: 'engine:registry:layer', id, status: 'Downloading', current: 0, total: desc.size });
