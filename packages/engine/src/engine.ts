@@ -50,6 +50,21 @@ export class Engine {
   private readonly blobs: BlobMetadata;
   private builder: ReturnType<typeof import('./build/service.js').buildService> | undefined;
 
+  /**
+   * Loads the modules that operations otherwise load on first use. The CLI's startup
+   * snapshot calls it so that they are evaluated once, when the snapshot is built.
+   */
+  static async preloadModules(): Promise<void> {
+    await Promise.all([
+      import('./build/service.js'),
+      import('./build/context/context.js'),
+      import('./container/operations.js'),
+      import('./image/import.js'),
+      import('./archive/save.js'),
+      import('./archive/load.js'),
+    ]);
+  }
+
   private constructor(opts: EngineOptions) {
     this.layout = storeLayout(opts.root);
     mkdirSync(this.layout.root, { recursive: true, mode: 0o711 });

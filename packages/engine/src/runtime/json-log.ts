@@ -90,10 +90,12 @@ export function encodeEntry(entry: LogEntry): string {
   );
 }
 
-const originNs = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+// Taken on first use, not at load: the CLI's startup snapshot evaluates modules in another process.
+let originNs: bigint | undefined;
 
 /** Now as Go's RFC3339Nano in UTC, with sub-millisecond digits from the monotonic clock. */
 export function nowRfc3339Nano(): string {
+  originNs ??= BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
   return nsToRfc3339Nano(originNs + process.hrtime.bigint());
 }
 
