@@ -54,8 +54,9 @@ const nativeAtRuntime = {
     }));
   },
 };
-await build({
+const snapshotBundle = await build({
   ...common,
+  metafile: true,
   entryPoints: [new URL('./src/snapshot.ts', import.meta.url).pathname],
   outfile: `${dist}snapshot.cjs`,
   format: 'cjs',
@@ -65,6 +66,11 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
 });
+// Node 20 has no import() inside a snapshot: a module loaded that way fails at run time.
+const dynamic = Object.entries(snapshotBundle.metafile.inputs).flatMap(([file, input]) =>
+  input.imports.filter((i) => i.kind === 'dynamic-import' && i.external).map((i) => `${file} imports ${i.path}`),
+);
+if (dynamic.length > 0) throw new Error(`the CLI's snapshot cannot use import() of external modules (import them statically):\n${dynamic.join('\n')}`);
 const snap = spawnSync(process.execPath, ['--snapshot-blob', `${dist}drydock.blob`, '--build-snapshot', `${dist}snapshot.cjs`], {
   cwd: dist,
   encoding: 'utf8',

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registryOptions } from '../registry-options.js';
 import { CliExit, err, out } from '../runtime.js';
+import { createInterface } from 'node:readline';
 
 /** `drydock login [-u USER] [-p PASS | --password-stdin] [SERVER]`, as `docker login`. */
 export function defineLogin(cmd: Command): Command {
@@ -80,7 +81,6 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
  * lost); answers to `secret` questions are not echoed.
  */
 async function promptAll(questions: { text: string; secret: boolean }[]): Promise<string[]> {
-  const { createInterface } = await import('node:readline');
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
   const internals = rl as unknown as { _writeToOutput: (s: string) => void };
   const write = internals._writeToOutput.bind(rl);

@@ -10,6 +10,7 @@ import type { Db } from '../store/database.js';
 import type { ImageStore, LayerRecord } from '../store/image-store.js';
 import { buildImage, type BuildRequest } from './builder.js';
 import { BuildCache } from './cache.js';
+import { clearHashCache, loadHashCache, saveHashCache } from './context/hash.js';
 import { copyInputs, copyStep } from './copy-step.js';
 import type { BuildDeps } from './deps.js';
 
@@ -31,6 +32,7 @@ export function buildService(base: { root: string; db: Db; images: ImageStore; c
   let runtime: OciRuntime | undefined;
   const bundleRoot = join(base.root, 'builds');
   const cacheMountRoot = join(base.root, 'build-mounts');
+  const fileDigests = join(base.root, 'build-file-digests.json');
   mkdirSync(bundleRoot, { recursive: true, mode: 0o700 });
   mkdirSync(cacheMountRoot, { recursive: true, mode: 0o700 });
   const open = (diffId: Digest) => base.content.openRead(diffId);
@@ -60,9 +62,18 @@ export function buildService(base: { root: string; db: Db; images: ImageStore; c
     copy: copyStep,
   };
   return {
-    build: (ctx: OperationContext, req: BuildRequest) => buildImage(deps, ctx, req),
+    build: async (ctx: OperationContext, req: BuildRequest) => {
+      loadHashCache(fileDigests);
+      try {
+        return await buildImage(deps, ctx, req);
+      } finally {
+        saveHashCache(fileDigests);
+      }
+    },
     prune: () => {
       pruneCacheMounts(cacheMountRoot);
+      rmSync(fileDigests, { force: true });
+      clearHashCache();
       return new BuildCache(base.db, base.images).prune();
     },
   };

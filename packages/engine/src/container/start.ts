@@ -7,6 +7,7 @@ import { runForeground, spawnShim, writeShimConfig, type ForegroundIo } from '..
 import { buildSpec, prepareBundle, type NetworkMode } from '../runtime/spec.js';
 import { isMountPoint } from '../snapshot/mount.js';
 import type { ContainerDeps } from './deps.js';
+import { hostname as systemHostname } from 'node:os';
 
 /** How a started container is supervised. */
 export interface StartOptions {
@@ -44,7 +45,7 @@ export async function startContainer(deps: ContainerDeps, id: string, opts: Star
       ...(attachment.netnsPath ? { netnsPath: attachment.netnsPath } : {}),
       ports: attachment.ports.map((p) => ({ hostIp: p.hostIp, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.proto })),
     });
-    const hostname = record.config.Hostname || (await import('node:os')).hostname();
+    const hostname = record.config.Hostname || systemHostname();
     const files = await writeEtcFiles({ dir, mode, hostname, ip: attachment.ip });
     const network: NetworkMode = mode === 'host' ? { mode: 'host' } : { mode: 'path', path: attachment.netnsPath! };
     const spec = buildSpec({

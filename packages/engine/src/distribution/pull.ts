@@ -18,6 +18,7 @@ import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, parseManifest, selectPlatform } fr
 import { mapLimit } from './pool.js';
 import { byteProgress } from './progress.js';
 import { registryHost } from './registry-host.js';
+import { readFile } from 'node:fs/promises';
 
 export interface PullOptions extends RegistryOptions {
   /** Pull every tag of the repository (`docker pull -a`). */
@@ -263,7 +264,6 @@ async function downloadOnce({ deps, ctx, client, repository, desc, diffId, scope
 }
 
 async function readStaged(blob: StagedBlob): Promise<Buffer> {
-  const { readFile } = await import('node:fs/promises');
   return readFile(blob.path);
 }
 

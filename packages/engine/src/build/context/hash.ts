@@ -22,12 +22,13 @@
  * - extended attributes (BuildKit counts them); hard-link structure.
  *
  * Speed: files are read with synchronous calls (small files dominate a
- * context), and each file's content digest is cached for the life of the
- * process by (host path, size, mtime, inode, ctime); a file whose stat
- * matches is not read again.
+ * context), and each file's content digest is cached by (host path, size,
+ * mtime, inode, ctime); a file whose stat matches is not read again. The
+ * build service keeps that cache in the state root between builds (as
+ * BuildKit keeps its contenthash records), see saveHashCache.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { closeSync, openSync, readFileSync, readlinkSync, readSync, renameSync, writeFileSync, type Stats } from 'node:fs';
 import type { Digest } from '../../digest.js';
 import { DrydockError } from '../../errors.js';
 import { cleanSource, expandWildcards, followMatch, hasWildcards, hostPath, resolveInTree, walkTree, type SourceTree, type TreeEntry } from './tree.js';
@@ -69,10 +70,55 @@ interface CachedDigest {
 }
 
 const fileDigests = new Map<string, CachedDigest>();
+/** Whether a digest was computed since the cache was loaded or saved. */
+let unsaved = false;
 
 /** Forgets the per-file digest cache (tests; or after rewriting files within one mtime tick). */
 export function clearHashCache(): void {
   fileDigests.clear();
+  unsaved = false;
+}
+
+const CACHE_FORMAT = 'drydock.file-digests.v1';
+/** Entries kept in the file; the least recently hashed go first. */
+const CACHE_LIMIT = 200_000;
+/**
+ * Files changed this recently are not saved: a rewrite of the same size within
+ * the file system's timestamp granularity would look unchanged (git's "racily
+ * clean" entries). Such files are read again by the next build.
+ */
+const RACY_MS = 2_000;
+
+type CacheRow = [path: string, size: number, mtimeMs: number, ctimeMs: number, ino: number, hex: string];
+
+/** Adds the digests saved by earlier builds (a missing or unreadable file is an empty cache). */
+export function loadHashCache(file: string): void {
+  let rows: unknown;
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown; rows?: unknown };
+    rows = parsed.format === CACHE_FORMAT ? parsed.rows : undefined;
+  } catch {
+    return;
+  }
+  if (!Array.isArray(rows)) return;
+  for (const row of rows as CacheRow[]) {
+    if (!Array.isArray(row) || row.length !== 6 || typeof row[0] !== 'string' || typeof row[5] !== 'string') continue;
+    if (!fileDigests.has(row[0])) fileDigests.set(row[0], { size: row[1], mtimeMs: row[2], ctimeMs: row[3], ino: row[4], hex: row[5] });
+  }
+}
+
+/** Writes the cache for the next build (atomically: a temp file renamed over the old one). */
+export function saveHashCache(file: string, now = Date.now()): void {
+  if (!unsaved) return;
+  unsaved = false;
+  const rows: CacheRow[] = [];
+  for (const [path, d] of fileDigests) {
+    if (now - Math.max(d.mtimeMs, d.ctimeMs) < RACY_MS) continue;
+    rows.push([path, d.size, d.mtimeMs, d.ctimeMs, d.ino, d.hex]);
+  }
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify({ format: CACHE_FORMAT, rows: rows.slice(-CACHE_LIMIT) }), { mode: 0o600 });
+  renameSync(tmp, file);
 }
 
 /**
@@ -156,8 +202,15 @@ function record(state: HashState, tree: SourceTree, name: string, { rel, stat }:
 
 function fileDigest(state: HashState, path: string, st: Stats): string {
   const cached = fileDigests.get(path);
-  if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs && cached.ctimeMs === st.ctimeMs && cached.ino === st.ino) return cached.hex;
+  if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs && cached.ctimeMs === st.ctimeMs && cached.ino === st.ino) {
+    // Moved to the end: the map's order is least recently used first.
+    fileDigests.delete(path);
+    fileDigests.set(path, cached);
+    return cached.hex;
+  }
   state.filesRead++;
+  unsaved = true;
+  fileDigests.delete(path);
   const hex = st.size <= BIG_FILE ? createHash('sha256').update(readFileSync(path)).digest('hex') : hashLargeFile(path);
   fileDigests.set(path, { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, hex });
   return hex;

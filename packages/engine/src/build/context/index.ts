@@ -11,5 +11,5 @@ export {
   type DirectoryContextOptions,
   type TarContextOptions,
 } from './context.js';
-export { clearHashCache, hashSources, type HashOptions, type InlineSource, type SourceHash, type SourceSpec } from './hash.js';
+export { clearHashCache, hashSources, loadHashCache, saveHashCache, type HashOptions, type InlineSource, type SourceHash, type SourceSpec } from './hash.js';
 export { expandWildcards, resolveInTree, rootfsTree, walkTree, type SourceTree, type TreeEntry, type WalkVisit } from './tree.js';

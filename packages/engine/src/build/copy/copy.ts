@@ -230,15 +230,16 @@ class TreeCopier {
     if (this.tree.kind === 'rootfs' && xattrTools()) {
       this.xattrs = readXattrTree(hostPath(this.tree, src.rel), '^security\\.capability$');
     }
-    this.copy(src, target, true);
+    this.copy(src, target, true, false);
     writeXattrs(this.pendingXattrs);
   }
 
-  private copy(src: TreeEntry, target: string, top: boolean): void {
+  /** `inFreshDir`: the parent was created by this copy, so nothing is at `target` yet. */
+  private copy(src: TreeEntry, target: string, top: boolean, inFreshDir: boolean): void {
     const { stat } = src;
     const srcHost = hostPath(this.tree, src.rel);
     const path = this.dest.host(target);
-    const existing = this.dest.lstat(target);
+    const existing = inFreshDir ? null : this.dest.lstat(target);
     try {
       if (stat.isDirectory()) {
         let created = false;
@@ -249,7 +250,7 @@ class TreeCopier {
           throw new DrydockError('invalid-argument', `cannot copy to non-directory: ${this.dest.show(target)}`);
         }
         walkTree(this.tree, src.rel, (child) => {
-          this.copy(child, joinRel(target, baseRel(child.rel)), false);
+          this.copy(child, joinRel(target, baseRel(child.rel)), false, created);
           return 'skip';
         });
         if (created || !top) this.setMeta(stat, path, created);
