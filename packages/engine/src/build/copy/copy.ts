@@ -295,8 +295,11 @@ class TreeCopier {
     const uid = this.owner ? this.owner.uid : this.tree.kind === 'rootfs' ? stat.uid : 0;
     const gid = this.owner ? this.owner.gid : this.tree.kind === 'rootfs' ? stat.gid : 0;
     const proc = this.dest.processOwner;
-    if (!fresh || uid !== proc.uid || gid !== proc.gid) lchownSync(path, uid, gid);
-    if (!stat.isSymbolicLink()) chmodSync(path, this.mode ?? stat.mode & 0o7777);
+    const chown = !fresh || uid !== proc.uid || gid !== proc.gid;
+    if (chown) lchownSync(path, uid, gid);
+    // copyFile already gave a new file the source's mode; a chown would have cleared its setuid bits.
+    const modeKept = fresh && !chown && this.mode === undefined && stat.isFile();
+    if (!stat.isSymbolicLink() && !modeKept) chmodSync(path, this.mode ?? stat.mode & 0o7777);
     lutimesSync(path, stat.atimeMs / 1000, stat.mtimeMs / 1000);
   }
 
