@@ -7,7 +7,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isDrydockError } from '../../src/errors.js';
 import { ContainerNetworks } from '../../src/network/bridge-network.js';
 import { parsePortSpecs } from '../../src/network/port-spec.js';
-import { canRunNetworkTests, existingCniChains, fetchLine, fetchLineIn, hex, iptablesSave, removeCniChains, serveIn, sh } from './helpers.js';
+import { requireNetworkTools, existingCniChains, fetchLine, fetchLineIn, hex, iptablesSave, removeCniChains, serveIn, sh } from './helpers.js';
+
+beforeAll(requireNetworkTools);
 
 const tag = hex(3);
 const bridge = `ddt${tag}`;
@@ -17,7 +19,7 @@ const subnetOctet = 100 + (parseInt(tag.slice(0, 2), 16) % 100);
 const subnet = `10.213.${subnetOctet}.0/24`;
 const gateway = `10.213.${subnetOctet}.1`;
 
-describe.skipIf(!canRunNetworkTests)('ContainerNetworks (real CNI plugins, root)', () => {
+describe('ContainerNetworks (real CNI plugins, root)', () => {
   let stateDir: string;
   let nets: ContainerNetworks;
   let chainsBefore: Set<string>;

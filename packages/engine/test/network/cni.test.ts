@@ -2,10 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isDrydockError } from '../../src/errors.js';
 import { CniRunner, type CniConfList } from '../../src/network/cni.js';
-import { canRunNetworkTests, hex } from './helpers.js';
+import { requireNetworkTools, hex } from './helpers.js';
+
+beforeAll(requireNetworkTools);
 
 /**
  * Fake plugins (Node scripts) that log every invocation — env and stdin — to a file, so the
@@ -118,7 +120,7 @@ if (cmd === 'VERSION') console.log(JSON.stringify({ cniVersion: '1.0.0', support
   });
 });
 
-describe.skipIf(!canRunNetworkTests)("Debian's plugins", () => {
+describe("Debian's plugins", () => {
   it('speak CNI 1.0.0 (bridge, host-local, portmap, firewall, loopback)', async () => {
     const cni = new CniRunner({ pluginDirs: ['/usr/lib/cni'], cacheDir: join(tmpdir(), 'unused') });
     expect(await cni.negotiateVersion(['bridge', 'host-local', 'portmap', 'firewall', 'loopback'])).toBe('1.0.0');

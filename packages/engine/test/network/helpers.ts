@@ -10,6 +10,11 @@ export const canRunNetworkTests =
   spawnSync('ip', ['-V']).status === 0 &&
   spawnSync('iptables', ['-S', 'INPUT']).status === 0;
 
+/** Fails a suite whose prerequisites are missing, rather than skipping it. */
+export function requireNetworkTools(): void {
+  if (!canRunNetworkTests) throw new Error('these tests need root, the CNI plugins, ip and iptables: run them through `npm test`');
+}
+
 export const hex = (n: number) => randomBytes(n).toString('hex');
 
 export function sh(cmd: string, args: string[]): string {

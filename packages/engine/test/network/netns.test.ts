@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { beforeAll, afterEach, describe, expect, it } from 'vitest';
 import { NetnsManager } from '../../src/network/netns.js';
-import { canRunNetworkTests, hex, sh } from './helpers.js';
+import { requireNetworkTools, hex, sh } from './helpers.js';
 
-describe.skipIf(!canRunNetworkTests)('NetnsManager (root)', () => {
+beforeAll(requireNetworkTools);
+
+describe('NetnsManager (root)', () => {
   const ns = new NetnsManager({ prefix: `ddtest-${hex(3)}-` });
   afterEach(async () => {
     for (const id of ns.list()) await ns.remove(id);

@@ -7,7 +7,9 @@ import { inspectContainer, readShimPid, readState, shimAlive, stopContainer, wai
 import { hostInfo } from '../../src/runtime/host.js';
 import { formatLogLine, readLogs, type LogLine } from '../../src/runtime/logs.js';
 import { buildExecProcess } from '../../src/runtime/spec.js';
-import { Harness, bundleCliEntry, canRunContainers, testRuntimes, type TestContainer } from './helpers.js';
+import { Harness, bundleCliEntry, requireContainers, testRuntimes, type TestContainer } from './helpers.js';
+
+beforeAll(requireContainers);
 
 const scratch = mkdtempSync(join(tmpdir(), 'drydock-rtd-'));
 let cliEntry = '';
@@ -38,7 +40,7 @@ async function collect(it: AsyncIterable<LogLine>): Promise<LogLine[]> {
   return out;
 }
 
-describe.skipIf(!canRunContainers()).each(testRuntimes(scratch))('detached containers with $name', ({ make }) => {
+describe.each(testRuntimes(scratch))('detached containers with $name', ({ make }) => {
   let h: Harness;
   beforeAll(() => {
     h = new Harness(make);

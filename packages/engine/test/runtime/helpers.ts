@@ -15,6 +15,11 @@ import { writeShimConfig } from '../../src/runtime/shim.js';
 export const BUSYBOX_TAR = '/var/cache/drydock-test/busybox-rootfs.tar';
 
 /** Whether this machine can run the runtime tests at all. */
+/** Fails a suite whose prerequisites are missing, rather than skipping it. */
+export function requireContainers(): void {
+  if (!canRunContainers()) throw new Error('these tests need root, runc or crun, and the busybox fixture: run them through `npm test`');
+}
+
 export function canRunContainers(): boolean {
   return process.getuid?.() === 0 && existsSync(BUSYBOX_TAR) && (existsSync('/usr/bin/runc') || existsSync('/usr/bin/crun'));
 }

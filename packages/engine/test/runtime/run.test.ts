@@ -6,12 +6,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readState } from '../../src/runtime/container.js';
 import { hostInfo } from '../../src/runtime/host.js';
 import { runForeground } from '../../src/runtime/shim.js';
-import { Capture, Harness, canRunContainers, testRuntimes } from './helpers.js';
+import { Capture, Harness, requireContainers, testRuntimes } from './helpers.js';
+
+beforeAll(requireContainers);
 
 const scratch = mkdtempSync(join(tmpdir(), 'drydock-rtw-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-describe.skipIf(!canRunContainers()).each(testRuntimes(scratch))('foreground run with $name', ({ make }) => {
+describe.each(testRuntimes(scratch))('foreground run with $name', ({ make }) => {
   let h: Harness;
   const netnsFiles: string[] = [];
   beforeAll(() => {
