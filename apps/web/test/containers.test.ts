@@ -114,7 +114,6 @@ describe('containers through the hub', () => {
     await until(() => lines.some((l) => l.text === 'ready'), 'the log lines');
     expect(lines.map((l) => l.text)).toEqual(['hello-from-ct', 'ready']);
     expect(lines[0]!.time).toMatch(/^\d{4}-\d\d-\d\dT/);
-    // Another signed-in browser does not receive these lines.
     expect((await admin('GET', `/api/v1/jobs/${ack.jobId}`)).body.status).toBe('running');
     sock.emit('session:close', { jobId: ack.jobId });
     expect(await waitJob(ack.jobId)).toMatchObject({ status: 'succeeded', error: null });

@@ -62,7 +62,7 @@ export function LogsPanel({ hostId, container, onClose }: { hostId: string; cont
           {state.live ? 'following' : state.note}
         </span>
         <label className="flex items-center gap-2"><input type="checkbox" checked={timestamps} onChange={(e) => setTimestamps(e.target.checked)} /> Timestamps</label>
-        <label className="flex items-center gap-2">Tail <Input aria-label="Tail" className="w-20" value={tail} onChange={(e) => setTail(e.target.value)} placeholder="all" /></label>
+        <label className="flex items-center gap-2">Tail <Input aria-label="Tail" className="w-20!" value={tail} onChange={(e) => setTail(e.target.value)} placeholder="all" /></label>
         <span className="ml-auto text-xs text-slate-400">{lines.length} lines</span>
       </div>
       <pre ref={box} data-testid="log-lines" className="h-[28rem] overflow-auto rounded-lg bg-slate-950 p-4 font-mono text-xs leading-relaxed text-slate-100">
