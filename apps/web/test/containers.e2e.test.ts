@@ -45,6 +45,7 @@ describe('containers page in Chromium', () => {
     await dialog.getByLabel('Command').fill(`sh -c 'echo e2e-hello; until [ -e /go ]; do sleep 0.2; done; echo hi > /e2e.txt; echo e2e-written; exec sleep 1000'`);
     await dialog.getByLabel('Environment').fill('A=1');
     await dialog.getByText('Detached (-d)').click(); // attached: the logs panel opens once it runs
+    await shot('container-run');
     await dialog.getByRole('button', { name: 'Run' }).click();
 
     const logs = page.getByRole('dialog', { name: 'Logs — e2e-box' });
@@ -68,6 +69,7 @@ describe('containers page in Chromium', () => {
   it('shows the container’s changes as a tree with A/C/D markers', async () => {
     const row = page.getByTestId('container-row').filter({ hasText: 'e2e-box' });
     await row.getByRole('button', { name: 'More' }).click();
+    await shot('container-menu');
     await row.getByRole('menuitem', { name: 'Diff' }).click();
     const dialog = page.getByRole('dialog', { name: 'Changes in e2e-box' });
     const added = dialog.locator('[data-testid=diff-entry][data-path="/e2e.txt"]');

@@ -70,7 +70,7 @@ export default function ContainersPage() {
           </>
         }
       >
-        <Table head={['Name', 'Host', 'Image', 'Command', 'Status', 'Ports', '']} empty={rows?.length === 0}>
+        <Table head={['Name', 'Host', 'Image / command', 'Status', 'Ports', '']} empty={rows?.length === 0}>
           {rows?.map((c) => {
             const up = c.status === 'running';
             return (
@@ -80,16 +80,18 @@ export default function ContainersPage() {
                   <div className="whitespace-nowrap font-mono text-[11px] text-slate-400" title={`created ${ago(c.created)}`}>{shortId(c.id)}</div>
                 </td>
                 <td className="px-3 py-2 text-slate-500">{c.host}</td>
-                <td className="px-3 py-2">{c.image}</td>
-                <td className="max-w-44 truncate px-3 py-2 font-mono text-xs text-slate-500" title={c.command}>{c.command}</td>
+                <td className="max-w-64 px-3 py-2">
+                  <div className="truncate">{c.image}</div>
+                  <div className="truncate font-mono text-[11px] text-slate-400" title={c.command}>{c.command}</div>
+                </td>
                 <td className="whitespace-nowrap px-3 py-2"><Badge tone={stateTone(c)}>{dockerStatus(c)}</Badge></td>
                 <td className="px-3 py-2 font-mono text-xs">{c.ports.join(', ')}</td>
                 <td className="px-3 py-2">
                   <div className="flex items-center justify-end gap-1.5 whitespace-nowrap">
                     <Button variant="secondary" className="px-2! py-1! text-xs!" onClick={() => show('logs', c)}>Logs</Button>
                     {up && <Button variant="secondary" className="px-2! py-1! text-xs!" onClick={() => show('terminal', c)}>Terminal</Button>}
-                    {up && <Button variant="secondary" className="px-2! py-1! text-xs!" onClick={() => void act(trpc.containers.stop.mutate({ hostId: c.hostId, container: c.id }), `Stopping ${c.name}`)}>Stop</Button>}
                     <RowMenu>
+                      {up && <MenuItem onClick={() => void act(trpc.containers.stop.mutate({ hostId: c.hostId, container: c.id }), `Stopping ${c.name}`)}>Stop</MenuItem>}
                       <MenuItem onClick={() => show('diff', c)}>Diff</MenuItem>
                       <MenuItem onClick={() => show('commit', c)}>Commit</MenuItem>
                       <a role="menuitem" className={menuItemClass} href={`/api/v1/hosts/${c.hostId}/containers/${c.id}/export`} download={`${c.name}.tar`}>Export</a>
