@@ -38,6 +38,7 @@ export function attachContainerSockets(nsp: Namespace, hub: Hub): void {
         await socket.join(jobRoom(session.jobId));
         reply({ jobId: session.jobId });
         await dispatch();
+        if (socket.disconnected && sessions.delete(session.jobId)) closeSession(hub, session); // gone while it opened
       } catch (err) {
         const zod = err instanceof z.ZodError ? err.issues[0] : undefined;
         if (err instanceof ApiError) reply({ error: err.code, message: err.message });
