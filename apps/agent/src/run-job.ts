@@ -153,6 +153,7 @@ async function perform(deps: JobDeps, ctx: OperationContext, job: JobStart, sign
         env: spec.env,
         publish: spec.publish,
         labels: spec.labels,
+        autoRemove: spec.autoRemove,
         ...pick(spec, ['name', 'cmd', 'entrypoint', 'workdir', 'user', 'network']),
       });
       await engine.containers.start(ctx, record.id, { detach: { command: deps.cli.command, args: [...deps.cli.args, '__shim'] } });

@@ -1,19 +1,19 @@
-import { basename } from 'node:path';
-import { runShim } from '@drydock/engine';
-import { openEngine, closeEngine } from './runtime.js';
+import { basename, dirname } from 'node:path';
+import { Engine, runShim } from '@drydock/engine';
 
 /**
  * The shim: supervises the container to its end, then frees what its start
  * set up (network, mounts) or removes it for `--rm`. The container's directory
- * is named by its ID.
+ * is `<root>/containers/<id>`: the shim opens the engine at that root, since it
+ * runs with an empty environment (no DRYDOCK_ROOT to read).
  */
 export async function runShimAndRelease(dir: string): Promise<number> {
   const code = await runShim(['__shim', dir]);
+  const engine = Engine.open({ root: dirname(dirname(dir)) });
   try {
-    const { engine } = await openEngine();
     await engine.containers.exited(basename(dir));
   } finally {
-    closeEngine();
+    engine.close();
   }
   return code;
 }

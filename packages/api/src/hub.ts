@@ -1,16 +1,18 @@
 import { EventEmitter } from 'node:events';
 import type { Database, Prisma } from '@drydock/db';
-import type { JobEvent, JobStart } from '@drydock/protocol';
+import type { ExecInput, ExecResize, JobEvent, JobStart } from '@drydock/protocol';
 import type { HostAgentConfig, HostStepEvent } from './services/host-ssh.js';
 
 /** Live events for browsers (the /ui namespace forwards each one). */
 export interface UiEvents {
   /** A job's numbered event, as stored. */
-  job: [{ jobId: string; hostId: string; buildId: string | null; seq: number; timeMs: number; event: JobEvent }];
+  job: [{ jobId: string; hostId: string; buildId: string | null; kind: string; seq: number; timeMs: number; event: JobEvent }];
   /** Something in a list changed: the page refetches that list. */
   changed: [{ topic: 'hosts' | 'inventory' | 'jobs' | 'builds' | 'audit'; hostId?: string }];
   /** A step of an SSH operation on a host (enroll, upgrade, restart, remove). */
   hostStep: [HostStepEvent];
+  /** Terminal output of an exec job (live only: sent to the browser that opened it). */
+  execOutput: [{ jobId: string; data: Uint8Array }];
 }
 
 export class HubBus extends EventEmitter<UiEvents> {}
@@ -20,6 +22,12 @@ export interface AgentDispatch {
   sendJob(hostId: string, job: JobStart): void;
   /** Drops a host's agent connections (a removed host); its token is already gone, so it cannot return. */
   disconnect?(hostId: string): void;
+  /** Stops a job midway (exec sessions and followed logs; agents let other jobs run on). */
+  cancelJob?(hostId: string, jobId: string): void;
+  /** Keystrokes for an exec job's terminal. */
+  execInput?(hostId: string, msg: ExecInput): void;
+  /** An exec job's terminal size. */
+  execResize?(hostId: string, msg: ExecResize): void;
 }
 
 /** Everything a request or socket handler needs: built once by the server. */

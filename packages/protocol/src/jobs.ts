@@ -100,6 +100,8 @@ export const jobSpecSchema = z.discriminatedUnion('kind', [
     publish: z.array(z.string()).default([]),
     network: z.enum(['bridge', 'host', 'none']).optional(),
     labels: z.record(z.string(), z.string()).default({}),
+    /** `--rm`: the container is removed once it exits. */
+    autoRemove: z.boolean().default(false),
   }),
   z.object({ kind: z.literal('container.stop'), container: containerRef, timeoutSec: z.number().int().nonnegative().optional() }),
   z.object({ kind: z.literal('container.rm'), container: containerRef, force: z.boolean().default(false) }),

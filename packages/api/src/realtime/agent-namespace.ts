@@ -32,6 +32,9 @@ export function agentDispatch(io: Server): AgentDispatch {
   return {
     sendJob: (hostId, job) => void io.of(AGENT_NAMESPACE).to(room(hostId)).emit('job:start', job),
     disconnect: (hostId) => void io.of(AGENT_NAMESPACE).in(room(hostId)).disconnectSockets(true),
+    cancelJob: (hostId, jobId) => void io.of(AGENT_NAMESPACE).to(room(hostId)).emit('job:cancel', { jobId }),
+    execInput: (hostId, msg) => void io.of(AGENT_NAMESPACE).to(room(hostId)).emit('exec:input', msg),
+    execResize: (hostId, msg) => void io.of(AGENT_NAMESPACE).to(room(hostId)).emit('exec:resize', msg),
   };
 }
 
@@ -161,6 +164,12 @@ export function attachAgentNamespace(io: Server, hub: Hub, log: (line: string) =
         for (const [jobId, seq] of acked) socket.emit('job:ack', { jobId, seq });
       }),
     );
+
+    // Terminal output is live: straight to the browser, not through the ordered queue.
+    socket.on('exec:output', (payload) => {
+      const out = parseAgentMessage('exec:output', payload);
+      if (socket.data.hostId && out.ok) hub.bus.emit('execOutput', out.value);
+    });
 
     socket.on('journal', (payload) =>
       serial('journal', async () => {

@@ -13,6 +13,7 @@ import { getHost, hostForToken, listHosts } from '../services/hosts.js';
 import { listContainers, listImages } from '../services/inventory.js';
 import { dispatchJob, startJob } from '../services/jobs.js';
 import { actorOf, requireRole, type Principal } from '../services/principal.js';
+import { containerRoutes } from './container-routes.js';
 import { hostAgentRoutes } from './host-agent-routes.js';
 import { readBody, readJson, sendError, sendJson } from './http.js';
 
@@ -87,6 +88,8 @@ route('GET', '/api/v1/hosts/:id/containers', async ({ hub, res, params, principa
   const host = await getHost(hub.prisma, params.id!);
   sendJson(res, 200, await listContainers(hub.prisma, { hostId: host.id }));
 });
+
+containerRoutes(route); // export downloads
 
 route('POST', '/api/v1/hosts/:id/builds', async ({ hub, req, res, params, url, principal }) => {
   const p = await principal();

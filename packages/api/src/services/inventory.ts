@@ -99,6 +99,8 @@ export async function listContainers(prisma: Prisma, opts: { hostId?: string | u
     created: Number(r.createdMs),
     status: r.status,
     exitCode: r.exitCode,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
     ports: r.ports,
   }));
 }

@@ -13,6 +13,9 @@ import { withRegistryAccess } from './registry-access.js';
  */
 const JOURNALED = new Set(['image.build', 'image.tag', 'image.rm', 'image.import', 'image.load', 'image.save', 'container.run', 'container.stop', 'container.rm', 'container.commit', 'container.export', 'container.exec']);
 
+/** Jobs that run until the hub cancels them (`logs -f`, an exec terminal). */
+const SESSIONS = new Set(['container.logs', 'container.exec']);
+
 /** The reference a job acts on, for the audit's target column. */
 export function jobTarget(spec: JobSpec): string | null {
   switch (spec.kind) {
@@ -92,6 +95,8 @@ export async function recordJobEvent(hub: Hub, hostId: string, env: JobEventEnve
   const at = new Date(env.timeMs);
   const buildId = job.build?.id ?? null;
   const e = env.event;
+  // A live session (followed logs, a terminal) ends when the browser closes it: that is its normal end.
+  const closed = e.type === 'failed' && e.code === 'cancelled' && SESSIONS.has(job.kind);
   const jobData: Parameters<Prisma['job']['update']>[0]['data'] = { lastSeq: env.seq };
   const buildData: Parameters<Prisma['build']['update']>[0]['data'] = {};
   switch (e.type) {
@@ -129,6 +134,10 @@ export async function recordJobEvent(hub: Hub, hostId: string, env: JobEventEnve
       Object.assign(buildData, { status: 'succeeded', finishedAt: at });
       break;
     case 'failed':
+      if (closed) {
+        Object.assign(jobData, { status: 'succeeded', finishedAt: at });
+        break;
+      }
       Object.assign(jobData, { status: 'failed', finishedAt: at, error: e.message });
       Object.assign(buildData, { status: 'failed', finishedAt: at, error: e.message });
       if (buildId && e.step !== null) await prisma.buildStep.updateMany({ where: { buildId, index: e.step }, data: { status: 'failed' } });
@@ -136,7 +145,7 @@ export async function recordJobEvent(hub: Hub, hostId: string, env: JobEventEnve
   }
   const updated = await prisma.job.update({ where: { id: job.id }, data: jobData });
   if (buildId && Object.keys(buildData).length > 0) await prisma.build.update({ where: { id: buildId }, data: buildData });
-  if (e.type === 'failed' || (e.type === 'done' && !JOURNALED.has(job.kind))) {
+  if ((e.type === 'failed' && !closed) || ((e.type === 'done' || closed) && !JOURNALED.has(job.kind))) {
     const result = (updated.result ?? {}) as { imageId?: string; digest?: string };
     const spec = jobSpecSchema.safeParse(job.spec);
     await appendAudit(prisma, {
@@ -146,13 +155,13 @@ export async function recordJobEvent(hub: Hub, hostId: string, env: JobEventEnve
       hostName: job.host.name,
       target: spec.success ? jobTarget(spec.data) : null,
       digest: result.digest ?? result.imageId ?? null,
-      params: { job: job.id, ...(e.type === 'failed' ? { error: e.message, code: e.code } : {}) },
-      outcome: e.type === 'failed' ? 'failure' : 'success',
+      params: { job: job.id, ...(closed ? { closed: true } : e.type === 'failed' ? { error: e.message, code: e.code } : {}) },
+      outcome: e.type === 'failed' && !closed ? 'failure' : 'success',
       createdAt: at,
     });
     hub.bus.emit('changed', { topic: 'audit' });
   }
-  hub.bus.emit('job', { jobId: job.id, hostId, buildId, seq: env.seq, timeMs: env.timeMs, event: e });
+  hub.bus.emit('job', { jobId: job.id, hostId, buildId, kind: job.kind, seq: env.seq, timeMs: env.timeMs, event: e });
   if (e.type === 'started' || e.type === 'done' || e.type === 'failed' || e.type === 'progress') {
     hub.bus.emit('changed', { topic: 'jobs', hostId });
     if (buildId) hub.bus.emit('changed', { topic: 'builds', hostId });

@@ -1,5 +1,6 @@
 import { auditRouter } from './routers/audit.js';
 import { buildsRouter } from './routers/builds.js';
+import { containersRouter } from './routers/containers.js';
 import { hostAgentsRouter } from './routers/host-agents.js';
 import { hostsRouter } from './routers/hosts.js';
 import { inventoryRouter } from './routers/inventory.js';
@@ -12,6 +13,7 @@ export const appRouter = router({
   hosts: hostsRouter,
   hostAgents: hostAgentsRouter,
   inventory: inventoryRouter,
+  containers: containersRouter,
   builds: buildsRouter,
   jobs: jobsRouter,
   registries: registriesRouter,

@@ -1,0 +1,40 @@
+'use client';
+import { useEffect, type ReactNode } from 'react';
+
+/** A dialog over the page: Escape or the backdrop closes it. */
+export function Modal({ title, onClose, children, wide = false, footer }: { title: ReactNode; onClose: () => void; children: ReactNode; wide?: boolean; footer?: ReactNode }) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+  return (
+    <div className="fixed inset-0 z-40 flex items-start justify-center overflow-y-auto bg-slate-900/40 p-6 pt-16" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div role="dialog" aria-label={typeof title === 'string' ? title : undefined} className={`w-full ${wide ? 'max-w-5xl' : 'max-w-xl'} rounded-xl bg-white shadow-xl ring-1 ring-slate-200`}>
+        <header className="flex items-center justify-between border-b border-slate-100 px-5 py-3">
+          <h2 className="text-sm font-semibold text-slate-800">{title}</h2>
+          <button onClick={onClose} aria-label="Close" className="rounded p-1 text-slate-400 hover:bg-slate-100 hover:text-slate-700">✕</button>
+        </header>
+        <div className="p-5">{children}</div>
+        {footer && <footer className="flex justify-end gap-2 border-t border-slate-100 px-5 py-3">{footer}</footer>}
+      </div>
+    </div>
+  );
+}
+
+/** A labelled form field. */
+export function Field({ label, hint, children }: { label: string; hint?: ReactNode; children: ReactNode }) {
+  return (
+    <label className="block text-sm">
+      <span className="mb-1 block font-medium text-slate-700">{label}</span>
+      {children}
+      {hint && <span className="mt-1 block text-xs text-slate-400">{hint}</span>}
+    </label>
+  );
+}
+
+export const textareaClass = 'block w-full rounded-lg border-0 px-3 py-1.5 font-mono text-xs text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600 focus:outline-none';
+export const selectClass = 'block w-full rounded-lg border-0 py-1.5 pl-3 pr-8 text-sm ring-1 ring-inset ring-slate-300';
+
+/** Non-empty trimmed lines of a textarea. */
+export const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean);
