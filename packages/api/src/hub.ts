@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Database, Prisma } from '@drydock/db';
-import type { JobEvent, JobStart } from '@drydock/protocol';
+import type { ImageQuery, ImageQueryAnswer, JobEvent, JobStart } from '@drydock/protocol';
 import type { HostAgentConfig, HostStepEvent } from './services/host-ssh.js';
 
 /** Live events for browsers (the /ui namespace forwards each one). */
@@ -20,6 +20,8 @@ export interface AgentDispatch {
   sendJob(hostId: string, job: JobStart): void;
   /** Drops a host's agent connections (a removed host); its token is already gone, so it cannot return. */
   disconnect?(hostId: string): void;
+  /** Asks a host's agent about one image (history, inspect); null when no agent answered in time. */
+  queryImage?(hostId: string, query: ImageQuery): Promise<ImageQueryAnswer | null>;
 }
 
 /** Everything a request or socket handler needs: built once by the server. */

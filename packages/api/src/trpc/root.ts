@@ -2,6 +2,7 @@ import { auditRouter } from './routers/audit.js';
 import { buildsRouter } from './routers/builds.js';
 import { hostAgentsRouter } from './routers/host-agents.js';
 import { hostsRouter } from './routers/hosts.js';
+import { imagesRouter } from './routers/images.js';
 import { inventoryRouter } from './routers/inventory.js';
 import { jobsRouter } from './routers/jobs.js';
 import { registriesRouter } from './routers/registries.js';
@@ -12,6 +13,7 @@ export const appRouter = router({
   hosts: hostsRouter,
   hostAgents: hostAgentsRouter,
   inventory: inventoryRouter,
+  images: imagesRouter,
   builds: buildsRouter,
   jobs: jobsRouter,
   registries: registriesRouter,
