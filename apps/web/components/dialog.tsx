@@ -36,7 +36,7 @@ export function Dialog(props: {
           props.onSubmit(new FormData(e.currentTarget));
         }}
       >
-        <h2 className="border-b border-slate-100 px-5 py-3 text-base font-semibold">{props.title}</h2>
+        <h2 className="break-all border-b border-slate-100 px-5 py-3 text-base font-semibold">{props.title}</h2>
         <div className="space-y-3 px-5 py-4 text-sm">{props.children}</div>
         {props.error && <p role="alert" className="mx-5 mb-3 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700">{props.error}</p>}
         <div className="flex justify-end gap-2 border-t border-slate-100 px-5 py-3">

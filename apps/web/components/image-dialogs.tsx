@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { download, waitForJob } from '../lib/jobs';
 import { trpc } from '../lib/trpc';
-import { useLive } from '../lib/hooks';
+import { shortId, useLive } from '../lib/hooks';
 import { Dialog, Field } from './dialog';
 import { Input } from './ui';
 
@@ -112,7 +112,7 @@ function TagDialog({ image, ...props }: DialogProps & { image: ImageOnHost }) {
   const source = image.ref ?? image.id;
   return (
     <Dialog
-      title={`Tag ${source}`}
+      title={`Tag ${image.ref ?? shortId(image.id)}`}
       submit="Tag"
       busy={busy}
       error={error}
@@ -120,10 +120,10 @@ function TagDialog({ image, ...props }: DialogProps & { image: ImageOnHost }) {
       onSubmit={(f) => {
         const target = String(f.get('target') ?? '').trim();
         if (!target) return;
-        void run(() => act(image.hostId, { kind: 'image.tag', source, target }), `Tagged ${source} as ${target} on ${image.host}.`);
+        void run(() => act(image.hostId, { kind: 'image.tag', source, target }), `Tagged ${image.ref ?? shortId(image.id)} as ${target} on ${image.host}.`);
       }}
     >
-      <p className="text-slate-500">On {image.host}, like <code>docker tag {source} TARGET</code>.</p>
+      <p className="text-slate-500">On {image.host}, like <code>docker tag {image.ref ?? shortId(image.id)} TARGET</code>.</p>
       <Field label="New reference" hint="name[:tag], e.g. registry.example.com:5000/team/app:1.2">
         <Input name="target" autoFocus required placeholder="name:tag" aria-label="New reference" />
       </Field>
@@ -143,7 +143,7 @@ function PushDialog({ image, ...props }: DialogProps & { image: ImageOnHost }) {
   };
   return (
     <Dialog
-      title={`Push ${source || image.id.slice(7, 19)}`}
+      title={`Push ${source || shortId(image.id)}`}
       submit="Push"
       busy={busy}
       error={error}
@@ -186,11 +186,12 @@ function PushDialog({ image, ...props }: DialogProps & { image: ImageOnHost }) {
 function RemoveDialog({ image, ...props }: DialogProps & { image: ImageOnHost }) {
   const { busy, error, run } = useJobDialog(props);
   const ref = image.ref ?? image.id;
-  const remove = (force: boolean) => run(() => act(image.hostId, { kind: 'image.rm', ref, force }), `Removed ${ref} on ${image.host}.`);
+  const shown = image.ref ?? shortId(image.id);
+  const remove = (force: boolean) => run(() => act(image.hostId, { kind: 'image.rm', ref, force }), `Removed ${shown} on ${image.host}.`);
   const conflict = error?.startsWith('conflict:');
   return (
     <Dialog
-      title={`Remove ${ref}`}
+      title={`Remove ${shown}`}
       submit="Remove"
       danger
       busy={busy}
@@ -200,11 +201,12 @@ function RemoveDialog({ image, ...props }: DialogProps & { image: ImageOnHost })
       extra={conflict ? <button type="button" className="rounded-lg bg-red-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-500" onClick={() => void remove(true)}>Force remove</button> : null}
     >
       <p>
-        {image.ref ? <>Untags <code>{ref}</code> on {image.host}; the image is deleted when no other tag or container uses it.</> : <>Deletes image <code>{image.id.slice(7, 19)}</code> on {image.host}.</>}
+        {image.ref ? <>Untags <code>{ref}</code> on {image.host}; the image is deleted when no other tag or container uses it.</> : <>Deletes image <code>{shortId(image.id)}</code> on {image.host}.</>}
       </p>
       {image.repoTags.length > 1 && !image.ref && <p className="text-amber-700">This image has {image.repoTags.length} tags: removing it by ID needs force.</p>}
-      <label className="flex items-center gap-2">
-        <input type="checkbox" name="force" /> Force (<code>docker rmi -f</code>): remove every tag, even if a stopped container uses it
+      <label className="flex items-start gap-2">
+        <input type="checkbox" name="force" />
+        <span>Force (<code>docker rmi -f</code>): remove every tag, even if a stopped container uses it</span>
       </label>
     </Dialog>
   );

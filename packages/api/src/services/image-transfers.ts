@@ -59,7 +59,7 @@ export async function receiveDownload(hub: Hub, hostId: string, jobId: string, b
 
 /**
  * A finished download for the user who started it (or an admin): the file's stream, size
- * and a name from the saved references (`busybox_latest.tar`).
+ * and a name from the first saved reference (`team_app_1.tar`).
  */
 export async function openDownload(hub: Hub, by: Principal, jobId: string) {
   const job = JOB_ID.test(jobId) ? await hub.prisma.job.findUnique({ where: { id: jobId } }) : null;
@@ -74,7 +74,7 @@ export async function openDownload(hub: Hub, by: Principal, jobId: string) {
     throw new ApiError('not-found', `the download of ${jobId} has expired`);
   }
   const spec = job.spec as { refs?: string[]; container?: string };
-  const name = (spec.refs?.[0] ?? spec.container ?? 'image').replace(/^.*\//, '').replace(/[^A-Za-z0-9._-]+/g, '_');
+  const name = (spec.refs?.[0] ?? spec.container ?? 'image').replace(/[^A-Za-z0-9._-]+/g, '_');
   return { stream: createReadStream(path), size, filename: `${name}.tar` };
 }
 
