@@ -1,6 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
+import { createRegistryServer, listen } from '@drydock/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import tar from 'tar-stream';
 import { busyboxTar } from '../../cli/test/helpers/cli.js';
@@ -179,5 +182,37 @@ describe('images API', () => {
     expect(up).toMatchObject({ status: 201, body: { kind: 'image.load' } });
     expect(await job(up.body.id)).toMatchObject({ status: 'succeeded', result: { loaded: [{ id: ourId, tags: ['busybox:latest'] }] } });
     expect(localImages()).toEqual(['busybox:latest']);
+  });
+
+  it('pushes with the credentials of the registry chosen, and refuses a reference not on it', async () => {
+    writeFileSync(join(s.cli.dir, 'htpasswd'), `robot:${bcrypt.hashSync('robot-pass', 4)}\n`);
+    const registry: Server = createRegistryServer({ root: join(s.cli.dir, 'registry'), htpasswd: join(s.cli.dir, 'htpasswd') });
+    try {
+      const url = (await listen(registry, '127.0.0.1:0')).url;
+      const host = new URL(url).host;
+      const adminAuth = `Bearer ${await tokenFor(base, ADMIN.email, ADMIN.password)}`;
+      expect((await trpcMutation(base, adminAuth, 'registries.save', { name: 'team', url, username: 'robot', password: 'robot-pass' })).status).toBe(200);
+      const registryId = (await s.server.hub.prisma.registry.findUniqueOrThrow({ where: { name: 'team' } })).id;
+
+      const wrong = await trpcMutation(base, operatorAuth, 'images.action', { hostId, action: { kind: 'image.push', ref: 'busybox:latest', registryId } });
+      expect(wrong.status).toBe(400);
+      expect(wrong.body.error.message).toBe(`busybox:latest is not on team (${host}): name it ${host}/…`);
+
+      const ref = `${host}/team/busybox:1`;
+      const tag = await trpcMutation(base, operatorAuth, 'images.action', { hostId, action: { kind: 'image.tag', source: 'busybox:latest', target: ref } });
+      expect(await job(tag.body.result.data.jobId)).toMatchObject({ status: 'succeeded' });
+      const push = await trpcMutation(base, operatorAuth, 'images.action', { hostId, action: { kind: 'image.push', ref, registryId } });
+      const pushed = await job(push.body.result.data.jobId);
+      expect(pushed).toMatchObject({ status: 'succeeded', result: { digest: expect.stringMatching(/^sha256:/) } });
+      const tags = await fetch(`${url}/v2/team/busybox/tags/list`, { headers: { authorization: `Basic ${Buffer.from('robot:robot-pass').toString('base64')}` } });
+      expect(await tags.json()).toEqual({ name: 'team/busybox', tags: ['1'] });
+      const [row] = await auditRows(`action=image.push&target=${encodeURIComponent(ref)}`);
+      expect(row).toMatchObject({ outcome: 'success', actorName: 'olga@example.com', digest: pushed.result.digest });
+      expect(JSON.stringify(row)).not.toContain('robot-pass');
+      // The stored job spec keeps no password either.
+      expect(JSON.stringify((await s.server.hub.prisma.job.findUniqueOrThrow({ where: { id: push.body.result.data.jobId } })).spec)).not.toContain('robot-pass');
+    } finally {
+      await new Promise((r) => registry.close(r));
+    }
   });
 });
