@@ -163,6 +163,12 @@ describe('images API', () => {
     // Only who started it (or an admin) fetches it.
     expect((await viewer('GET', `/api/v1/jobs/${jobId}/download`)).status).toBe(403);
     expect((await admin('GET', `/api/v1/jobs/${jobId}/download`)).status).toBe(200);
+    // Scripts start the same save over REST; the tar is the same size.
+    const viaRest = await operator('POST', `/api/v1/hosts/${hostId}/images/save?ref=busybox:latest`);
+    expect(viaRest.status).toBe(201);
+    expect(await job(viaRest.body.id)).toMatchObject({ status: 'succeeded', result: { bytes: data.length } });
+    expect((await viewer('POST', `/api/v1/hosts/${hostId}/images/save?ref=busybox:latest`)).status).toBe(403);
+    expect((await operator('POST', `/api/v1/hosts/${hostId}/images/save`)).status).toBe(400);
     const [row] = await auditRows('action=image.save&actor=olga@example.com&target=busybox:latest');
     expect(row).toMatchObject({ outcome: 'success', hostId });
 

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import { hostForToken } from '../services/hosts.js';
-import { openDownload, receiveDownload, startImageUpload } from '../services/image-transfers.js';
+import { openDownload, receiveDownload, startImageUpload, startSave } from '../services/image-transfers.js';
 import { imageHistory, imageInspect } from '../services/images.js';
 import { sendJson } from './http.js';
 import type { Handler } from './routes.js';
@@ -34,6 +34,13 @@ export function imageRoutes(route: (method: string, pattern: string, handler: Ha
     const q = uploadQuery.parse(Object.fromEntries(url.searchParams));
     const started = await startImageUpload(hub, p, params.id!, req, q);
     sendJson(res, 201, { id: started.jobId, kind: started.kind });
+  });
+
+  // `docker save` of ?ref= (repeatable) on the host into the hub; the tar then comes from /api/v1/jobs/:id/download.
+  route('POST', '/api/v1/hosts/:id/images/save', async ({ hub, res, params, url, principal }) => {
+    const refs = url.searchParams.getAll('ref');
+    if (refs.length === 0) throw new ApiError('bad-request', 'ref=<image> is required');
+    sendJson(res, 201, { id: (await startSave(hub, await principal(), params.id!, refs)).jobId });
   });
 
   // The tar of a finished save (or export) job, for who started it.
