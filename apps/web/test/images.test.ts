@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
@@ -188,6 +188,10 @@ describe('images API', () => {
     expect(up).toMatchObject({ status: 201, body: { kind: 'image.load' } });
     expect(await job(up.body.id)).toMatchObject({ status: 'succeeded', result: { loaded: [{ id: ourId, tags: ['busybox:latest'] }] } });
     expect(localImages()).toEqual(['busybox:latest']);
+    // The uploads of ended jobs are swept when the next one comes: only this one's is left.
+    const bad = await operator('POST', `/api/v1/hosts/${hostId}/images/upload?mode=load`, Buffer.from('not a tar'));
+    expect(await job(bad.body.id)).toMatchObject({ status: 'failed' });
+    expect(readdirSync(s.server.hub.uploadsDir).filter((n) => n.endsWith('.tar'))).toEqual([`${bad.body.id}.tar`]);
   });
 
   it('pushes with the credentials of the registry chosen, and refuses a reference not on it', async () => {

@@ -5,7 +5,8 @@
  * - upload: the browser's tar is kept as the job's upload, which the agent GETs from
  *   /api/agent/uploads/<job> (builds.ts `readUpload`) for `image load` (a `docker save`
  *   or OCI layout tar) or `image import` (a root filesystem tar).
- * Downloads older than DOWNLOAD_TTL_MS are swept when the next save starts.
+ * Downloads older than DOWNLOAD_TTL_MS are swept when the next save starts, the uploads of
+ * ended load and import jobs when the next upload comes.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -96,6 +97,19 @@ function sweepDownloads(hub: Hub): void {
   }
 }
 
+/** Deletes the uploads of load and import jobs that have ended (a queued one may still be re-sent after a reconnect). */
+async function sweepUploads(hub: Hub): Promise<void> {
+  let ids: string[];
+  try {
+    ids = readdirSync(hub.uploadsDir).flatMap((n) => (/^job_[0-9a-f]{24}\.tar$/.test(n) ? [n.slice(0, -4)] : []));
+  } catch {
+    return;
+  }
+  if (ids.length === 0) return;
+  const ended = await hub.prisma.job.findMany({ where: { id: { in: ids }, kind: { in: ['image.load', 'image.import'] }, status: { in: ['succeeded', 'failed'] } }, select: { id: true } });
+  for (const { id } of ended) rmSync(join(hub.uploadsDir, `${id}.tar`), { force: true });
+}
+
 export interface UploadOptions {
   /** `load` a `docker save`/OCI tar, `import` a root filesystem, or `auto`: load when the tar holds manifest.json or index.json. */
   mode: 'auto' | 'load' | 'import';
@@ -112,6 +126,7 @@ export interface UploadOptions {
 export async function startImageUpload(hub: Hub, by: Principal, hostId: string, body: Readable, opts: UploadOptions): Promise<{ jobId: string; kind: 'image.load' | 'image.import' }> {
   const host = await getHost(hub.prisma, hostId);
   await requireOperator(hub, by, host, opts.mode === 'load' ? 'image.load' : 'image.import', opts.ref ?? null);
+  await sweepUploads(hub);
   const jobId = newJobId();
   mkdirSync(hub.uploadsDir, { recursive: true, mode: 0o700 });
   const path = join(hub.uploadsDir, `${jobId}.tar`);
