@@ -33,7 +33,7 @@ function Node({ name, value, depth, openDepth }: { name: string | null; value: u
     return (
       <details open={depth < openDepth} className="[&[open]>summary>.count]:hidden">
         <summary className="cursor-pointer select-none">
-          {key}{open}<span className="count text-slate-400"> {entries.length} {Array.isArray(value) ? 'items' : 'keys'} {close}</span>
+          {key}{open}<span className="count text-slate-400"> {entries.length} {Array.isArray(value) ? 'item' : 'key'}{entries.length === 1 ? '' : 's'} {close}</span>
         </summary>
         <div className="border-l border-slate-100 pl-4">
           {entries.map(([k, v]) => <Node key={k} name={Array.isArray(value) ? null : k} value={v} depth={depth + 1} openDepth={openDepth} />)}

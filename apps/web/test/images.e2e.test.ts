@@ -91,6 +91,7 @@ describe('images pages in Chromium', () => {
     await page.getByRole('tab', { name: 'Inspect' }).click();
     const tree = page.getByTestId('inspect-tree');
     await tree.getByText(`"${busyboxId()}"`).first().waitFor();
+    await shot('image-inspect-tree');
     await page.getByRole('button', { name: 'Raw JSON' }).click();
     const raw = JSON.parse((await page.getByTestId('inspect-json').textContent()) ?? '');
     expect(raw).toEqual(JSON.parse(s.cli.run(['inspect', 'busybox:latest']).stdout));
