@@ -11,8 +11,9 @@ import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
  *   `search`/`onSearch` instead to own the text (a server-side search).
  * - `actions(row)` lists the row's menu items (a ⋯ button at the row's end; the menu is
  *   fixed-positioned so the table's horizontal scroll never clips it).
- * - Wide tables scroll inside their card (`overflow-x-auto`); cells do not wrap, and a
- *   column's `className` (e.g. `max-w-xs truncate`) keeps long values in check.
+ * - Wide tables scroll inside their card (`overflow-x-auto`) with the actions column pinned
+ *   at the right; cells do not wrap, and a column's `className` (e.g. `max-w-xs truncate`)
+ *   keeps long values in check.
  */
 export interface Column<T> {
   key: string;
@@ -46,6 +47,9 @@ export interface DataTableProps<T> {
   /** `data-testid` of each row, for tests. */
   rowTestId?: string;
 }
+
+/** The actions column stays in view while the rest of a wide table scrolls under it. */
+const STICKY = 'sticky right-0 shadow-[-6px_0_6px_-6px_rgba(15,23,42,0.15)]';
 
 export function DataTable<T>(props: DataTableProps<T>) {
   const { rows, columns, rowKey, actions } = props;
@@ -112,17 +116,17 @@ export function DataTable<T>(props: DataTableProps<T>) {
                   )}
                 </th>
               ))}
-              {actions && <th className="w-10 px-3 py-2"><span className="sr-only">Actions</span></th>}
+              {actions && <th className={`w-10 bg-slate-50 px-3 py-2 ${STICKY}`}><span className="sr-only">Actions</span></th>}
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100 bg-white">
             {shown.map((row) => (
-              <tr key={rowKey(row)} data-testid={props.rowTestId} className="hover:bg-slate-50">
+              <tr key={rowKey(row)} data-testid={props.rowTestId} className="group hover:bg-slate-50">
                 {columns.map((c) => (
                   <td key={c.key} className={`px-3 py-2 ${c.className ?? ''}`}>{c.cell(row)}</td>
                 ))}
                 {actions && (
-                  <td className="px-2 py-1 text-right">
+                  <td className={`bg-white px-2 py-1 text-right group-hover:bg-slate-50 ${STICKY}`}>
                     <RowMenu items={actions(row)} />
                   </td>
                 )}

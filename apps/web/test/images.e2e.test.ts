@@ -137,8 +137,12 @@ describe('images pages in Chromium', () => {
     await dialog.getByLabel('Reference', { exact: true }).fill('e2e/imported:1');
     await dialog.getByRole('button', { name: 'Upload' }).click();
     await page.getByRole('status').filter({ hasText: 'Uploaded busybox-rootfs.tar' }).waitFor({ timeout: 60_000 });
-    await page.getByTestId('image-row').filter({ hasText: 'e2e/imported' }).waitFor();
+    const row = page.getByTestId('image-row').filter({ hasText: 'e2e/imported' });
+    await row.getByText('Unused').waitFor();
     expect(localImages()).toEqual(['e2e/imported:1']);
+    // A container made from it (with the CLI on the host) marks it in use.
+    expect(s.cli.run(['container', 'create', '--name', 'e2e-user', 'e2e/imported:1']).status).toBe(0);
+    await row.getByText('In use').waitFor();
     await shot('images-imported');
   });
 });

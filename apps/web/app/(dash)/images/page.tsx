@@ -1,11 +1,11 @@
 'use client';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { Suspense, useState } from 'react';
+import { Suspense, useMemo, useState } from 'react';
 import { DataTable, type Column } from '../../../components/data-table';
 import { detailHref, ImageDialogs, saveImage, type ImageDialog, type ImageOnHost, type Notice } from '../../../components/image-dialogs';
 import { NoticeLine } from '../../../components/notice-line';
-import { Button, Card, ErrorLine, PageTitle } from '../../../components/ui';
+import { Badge, Button, Card, ErrorLine, PageTitle } from '../../../components/ui';
 import { ago, formatBytes, shortId, useLive } from '../../../lib/hooks';
 import { trpc } from '../../../lib/trpc';
 
@@ -31,7 +31,8 @@ function rowsOf(images: Image[]): Row[] {
   );
 }
 
-const columns: Column<Row>[] = [
+/** The table's columns; `used` holds `hostId/imageId` of images some container on that host was made from. */
+const columnsFor = (used: Set<string>): Column<Row>[] => [
   { key: 'host', header: 'Host', cell: (r) => <Link href={`/hosts/${r.hostId}`} className="text-slate-600 hover:underline">{r.host}</Link>, sortValue: (r) => r.host },
   { key: 'repository', header: 'Repository', cell: (r) => <span className="font-medium">{r.repository}</span>, sortValue: (r) => r.repository, className: 'max-w-xs truncate' },
   { key: 'tag', header: 'Tag', cell: (r) => r.tag, sortValue: (r) => r.tag, className: 'max-w-[10rem] truncate' },
@@ -40,6 +41,12 @@ const columns: Column<Row>[] = [
     header: 'Image ID',
     cell: (r) => <Link href={detailHref(r.hostId, r.id)} className="font-mono text-xs text-indigo-600 hover:underline">{shortId(r.id)}</Link>,
     sortValue: (r) => r.id,
+  },
+  {
+    key: 'used',
+    header: 'Status',
+    cell: (r) => (used.has(`${r.hostId}/${r.id}`) ? <Badge tone="green">In use</Badge> : <Badge>Unused</Badge>),
+    sortValue: (r) => (used.has(`${r.hostId}/${r.id}`) ? 0 : 1),
   },
   { key: 'created', header: 'Created', cell: (r) => <span className="text-slate-500">{ago(r.image.created)}</span>, sortValue: (r) => new Date(r.image.created).getTime() },
   { key: 'size', header: 'Size', cell: (r) => formatBytes(r.image.size), sortValue: (r) => r.image.size, className: 'text-right tabular-nums' },
@@ -54,6 +61,8 @@ function ImagesPage() {
   const { data: images, error } = useLive(() => trpc.inventory.images.query({ search, hostId: hostId || undefined }), [search, hostId], ['inventory']);
   const [dialog, setDialog] = useState<ImageDialog | null>(null);
   const [notice, setNotice] = useState<Notice>();
+  const { data: containers } = useLive(() => trpc.inventory.containers.query({ hostId: hostId || undefined }), [hostId], ['inventory']);
+  const columns = useMemo(() => columnsFor(new Set(containers?.map((c) => `${c.hostId}/${c.imageId}`))), [containers]);
   const rows = images ? rowsOf(images) : undefined;
   const host = hosts?.find((h) => h.id === hostId);
 
