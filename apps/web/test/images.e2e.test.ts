@@ -2,23 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import tar from 'tar-stream';
 import { busyboxTar } from '../../cli/test/helpers/cli.js';
+import { tarNames } from './helpers/tar.js';
 import { ADMIN, api, startHubWithAgent, tokenFor } from './helpers/hub.js';
-
-async function tarNames(data: Buffer): Promise<string[]> {
-  const names: string[] = [];
-  const extract = tar.extract();
-  extract.on('entry', (h, stream, next) => {
-    names.push(h.name);
-    stream.on('end', next);
-    stream.resume();
-  });
-  const done = new Promise<void>((resolve, reject) => extract.on('finish', () => resolve()).on('error', reject));
-  extract.end(data);
-  await done;
-  return names;
-}
 
 /**
  * The images pages in Debian's Chromium at 1280 px: the inventory with its host column,
@@ -62,6 +48,10 @@ describe('images pages in Chromium', () => {
     await expect(row.textContent()).resolves.toContain(busyboxId().slice(7, 19));
     // Nothing spills sideways at 1280 px (the sidebar, the table and the task centre fit).
     await expect(page.evaluate<number>('document.documentElement.scrollWidth')).resolves.toBeLessThanOrEqual(1280);
+    // The row's actions stay in view inside the table's own horizontal scroll.
+    const table = (await row.locator('xpath=ancestor::div[contains(@class, "overflow-x-auto")]').boundingBox())!;
+    const menu = (await row.getByRole('button', { name: 'Actions' }).boundingBox())!;
+    expect(menu.x + menu.width).toBeLessThanOrEqual(table.x + table.width);
     await shot('images');
 
     const search = page.getByLabel('Search by reference or ID');

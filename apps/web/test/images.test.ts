@@ -5,26 +5,11 @@ import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { createRegistryServer, listen } from '@drydock/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import tar from 'tar-stream';
 import { busyboxTar } from '../../cli/test/helpers/cli.js';
+import { tarNames } from './helpers/tar.js';
 import { ADMIN, api, startHubWithAgent, tokenFor, trpcMutation, until } from './helpers/hub.js';
 
 type Setup = Awaited<ReturnType<typeof startHubWithAgent>>;
-
-/** The names of a tar's entries. */
-async function tarNames(data: Buffer): Promise<string[]> {
-  const names: string[] = [];
-  const extract = tar.extract();
-  extract.on('entry', (h, stream, next) => {
-    names.push(h.name);
-    stream.on('end', next);
-    stream.resume();
-  });
-  const done = new Promise<void>((resolve, reject) => extract.on('finish', () => resolve()).on('error', reject));
-  extract.end(data);
-  await done;
-  return names;
-}
 
 /**
  * The images API behind the dashboard's images pages, against a real agent: history and

@@ -3,6 +3,7 @@
  * inspect of one image, a `docker save` download, an upload to load or import, and the
  * agent's side of a download. Registered by routes.ts.
  */
+import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import { hostForToken } from '../services/hosts.js';
@@ -52,8 +53,7 @@ export function imageRoutes(route: (method: string, pattern: string, handler: Ha
       'content-disposition': `attachment; filename="${d.filename}"`,
       'cache-control': 'no-store',
     });
-    d.stream.pipe(res);
-    await new Promise<void>((resolve) => res.on('close', resolve));
+    await pipeline(d.stream, res);
   });
 
   // An agent streams a save or export here with its host token.
