@@ -60,9 +60,15 @@ describe('images pages in Chromium', () => {
     await search.fill(busyboxId().slice(7, 15));
     await row.waitFor();
     await search.fill('');
-    // The host filter (as the host page links it) keeps the image.
+    // The host filter keeps the image; the host's page links to the same view.
     await page.getByLabel('Host', { exact: true }).selectOption({ label: hostName });
     await page.waitForURL(/\/images\?host=/);
+    await row.waitFor();
+    await page.getByRole('link', { name: 'Hosts', exact: true }).click();
+    await page.getByTestId('host-row').getByRole('link', { name: hostName }).click();
+    await page.getByRole('link', { name: 'Images on this host' }).click();
+    await page.waitForURL(new RegExp(`/images\\?host=${s.agent.hostId}$`));
+    await page.getByText(`Images on ${hostName}.`).waitFor();
     await row.waitFor();
   });
 
