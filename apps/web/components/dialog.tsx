@@ -13,6 +13,8 @@ export function Dialog(props: {
   onSubmit: (form: FormData) => void;
   onClose: () => void;
   busy?: boolean;
+  /** What the submit button says while busy (default "Working…"). */
+  busyLabel?: string | undefined;
   error?: string | undefined;
   danger?: boolean;
   /** Extra buttons left of Cancel (e.g. "Force remove" after a conflict). */
@@ -42,7 +44,7 @@ export function Dialog(props: {
         <div className="flex justify-end gap-2 border-t border-slate-100 px-5 py-3">
           {props.extra}
           <Button type="button" variant="secondary" onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant={props.danger ? 'danger' : 'primary'} disabled={props.busy}>{props.busy ? 'Working…' : props.submit}</Button>
+          <Button type="submit" variant={props.danger ? 'danger' : 'primary'} disabled={props.busy}>{props.busy ? (props.busyLabel ?? 'Working…') : props.submit}</Button>
         </div>
       </form>
     </div>

@@ -1,6 +1,6 @@
 'use client';
 import { useState } from 'react';
-import { download, waitForJob } from '../lib/jobs';
+import { download, uploadFile, waitForJob } from '../lib/jobs';
 import { trpc } from '../lib/trpc';
 import { shortId, useLive } from '../lib/hooks';
 import { Dialog, Field } from './dialog';
@@ -248,11 +248,13 @@ function PullDialog({ hosts, hostId, ...props }: DialogProps & { hosts: { id: st
 function ImportDialog({ hosts, hostId, ...props }: DialogProps & { hosts: { id: string; name: string }[]; hostId?: string | undefined }) {
   const { busy, error, run } = useJobDialog(props);
   const [mode, setMode] = useState<'auto' | 'load' | 'import'>('auto');
+  const [sent, setSent] = useState<number | null>(null);
   return (
     <Dialog
       title="Import or load a tarball"
       submit="Upload"
       busy={busy}
+      busyLabel={sent === null ? undefined : sent < 1 ? `Uploading ${Math.floor(sent * 100)}%…` : 'Loading on the host…'}
       error={error}
       onClose={props.onClose}
       onSubmit={(f) => {
@@ -265,11 +267,16 @@ function ImportDialog({ hosts, hostId, ...props }: DialogProps & { hosts: { id: 
         if (ref) q.set('ref', ref);
         if (message) q.set('message', message);
         void run(async () => {
-          const res = await fetch(`/api/v1/hosts/${host}/images/upload?${q}`, { method: 'POST', body: file });
-          const body = (await res.json()) as { id?: string; kind?: string; message?: string };
-          if (!res.ok || !body.id) return body.message ?? `upload failed: HTTP ${res.status}`;
-          const done = await waitForJob(body.id);
-          return done.status === 'succeeded' ? null : (done.error ?? 'the job failed');
+          setSent(0);
+          try {
+            const { status, body } = await uploadFile(`/api/v1/hosts/${host}/images/upload?${q}`, file, setSent);
+            if (status !== 201 || typeof body.id !== 'string') return typeof body.message === 'string' ? body.message : `upload failed: HTTP ${status}`;
+            setSent(1);
+            const done = await waitForJob(body.id);
+            return done.status === 'succeeded' ? null : (done.error ?? 'the job failed');
+          } finally {
+            setSent(null);
+          }
         }, `Uploaded ${file.name}.`);
       }}
     >

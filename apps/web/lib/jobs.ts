@@ -28,3 +28,26 @@ export function download(url: string): void {
   a.click();
   a.remove();
 }
+
+/**
+ * POSTs a file with upload progress (fetch reports none): resolves with the status and the
+ * JSON body; `onProgress` gets the fraction sent, 0 to 1.
+ */
+export function uploadFile(url: string, file: Blob, onProgress: (fraction: number) => void): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.onload = () => {
+      let body: Record<string, unknown> = {};
+      try {
+        body = JSON.parse(xhr.responseText) as Record<string, unknown>;
+      } catch {
+        // not JSON: the status says enough
+      }
+      resolve({ status: xhr.status, body });
+    };
+    xhr.onerror = () => reject(new Error('the upload failed: the hub did not answer'));
+    xhr.send(file);
+  });
+}
