@@ -9,7 +9,7 @@
  * ended load and import jobs when the next upload comes.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -153,8 +153,12 @@ export async function startImageUpload(hub: Hub, by: Principal, hostId: string, 
 /** Whether a tar (plain or gzip) is an image archive: `manifest.json` (docker save) or `index.json` (OCI layout) at its root. */
 export async function isImageArchive(path: string): Promise<boolean> {
   const head = Buffer.alloc(2);
-  const fd = createReadStream(path, { start: 0, end: 1 });
-  for await (const chunk of fd) (chunk as Buffer).copy(head);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, 2, 0);
+  } finally {
+    closeSync(fd);
+  }
   const extract = tar.extract();
   let found = false;
   extract.on('entry', (header, stream, next) => {
