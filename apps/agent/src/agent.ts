@@ -16,6 +16,7 @@ import {
   type JobStart,
 } from '@drydock/protocol';
 import { diskOf, hostFacts, statusMoved } from './facts.js';
+import { answerImageQuery } from './image-query.js';
 import { inventoryDelta, readInventory } from './inventory.js';
 import type { Terminal } from './exec-terminal.js';
 import { CANCELLABLE, runJob } from './run-job.js';
@@ -186,6 +187,11 @@ export function startAgent(opts: AgentOptions): Agent {
   socket.on('exec:resize', (payload) => {
     const msg = parseHubMessage('exec:resize', payload);
     if (msg.ok) terminals.get(msg.value.jobId)?.resize(msg.value.cols, msg.value.rows);
+  });
+  socket.on('image:query', (payload, ack) => {
+    const msg = parseHubMessage('image:query', payload);
+    if (typeof ack !== 'function') return;
+    ack(msg.ok ? answerImageQuery(engine, msg.value) : { ok: false, code: 'invalid-argument', message: msg.error });
   });
   const output = (jobId: string, data: Buffer) => {
     if (ready) socket.emit('exec:output', { jobId, data });

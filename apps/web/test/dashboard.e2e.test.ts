@@ -86,7 +86,9 @@ describe('dashboard in Chromium', () => {
     const page = await signIn('vic@example.com', 'password-123');
     await page.getByRole('link', { name: 'Images' }).click();
     const row = page.getByTestId('image-row').filter({ hasText: 'busybox' }).first();
-    await row.getByRole('button', { name: 'Push' }).click();
+    await row.getByRole('button', { name: 'Actions' }).click();
+    await page.getByRole('menuitem', { name: 'Push…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Push' }).click();
     await page.getByRole('alert').filter({ hasText: 'operator role required' }).waitFor();
     await shot(page, 'images-viewer');
     const rows = await api(s.server.url, admin)('GET', '/api/v1/audit?action=image.push&actor=vic@example.com');

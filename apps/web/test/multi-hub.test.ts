@@ -56,4 +56,11 @@ describe('several hubs on one PostgreSQL', () => {
     expect(build.status).toBe('succeeded');
     await until(() => lines.includes('across-hubs'), 'the log line on hub B');
   });
+
+  it('asks the agent on hub A about an image from hub B (image:query acknowledged across the adapter)', async () => {
+    const viaB = api(b.url, `Bearer ${await tokenFor(b.url, ADMIN.email, ADMIN.password)}`);
+    const inspect = await viaB('GET', `/api/v1/hosts/${a.agent.hostId}/images/inspect?ref=busybox:latest`);
+    expect(inspect.status).toBe(200);
+    expect(inspect.body).toEqual(JSON.parse(a.cli.run(['inspect', 'busybox:latest']).stdout));
+  });
 });

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Database, Prisma } from '@drydock/db';
-import type { ExecInput, ExecResize, JobEvent, JobStart } from '@drydock/protocol';
+import type { ExecInput, ExecResize, ImageQuery, ImageQueryAnswer, JobEvent, JobStart } from '@drydock/protocol';
 import type { HostAgentConfig, HostStepEvent } from './services/host-ssh.js';
 
 /** Live events for browsers (the /ui namespace forwards each one). */
@@ -28,6 +28,8 @@ export interface AgentDispatch {
   execInput?(hostId: string, msg: ExecInput): void;
   /** An exec job's terminal size. */
   execResize?(hostId: string, msg: ExecResize): void;
+  /** Asks a host's agent about one image (history, inspect); null when no agent answered in time. */
+  queryImage?(hostId: string, query: ImageQuery): Promise<ImageQueryAnswer | null>;
 }
 
 /** Everything a request or socket handler needs: built once by the server. */

@@ -52,6 +52,14 @@ export {
   type JobEventEnvelope,
   type JobResult,
 } from './job-events.js';
+export {
+  historyRowSchema,
+  imageQueryAnswerSchema,
+  imageQuerySchema,
+  type HistoryRow,
+  type ImageQuery,
+  type ImageQueryAnswer,
+} from './image-query.js';
 export { journalAckSchema, journalBatchSchema, journalEntrySchema, type JournalAck, type JournalBatch, type JournalEntry } from './journal.js';
 export {
   agentToHubSchemas,

@@ -14,6 +14,7 @@ import {
   type JobCancel,
   type JobStart,
 } from './jobs.js';
+import { imageQuerySchema, type ImageQuery, type ImageQueryAnswer } from './image-query.js';
 import { journalAckSchema, journalBatchSchema, type JournalAck, type JournalBatch } from './journal.js';
 
 /** Every event name an agent emits, with its payload's schema. */
@@ -35,6 +36,7 @@ export const hubToAgentSchemas = {
   'journal:ack': journalAckSchema,
   'exec:input': execInputSchema,
   'exec:resize': execResizeSchema,
+  'image:query': imageQuerySchema,
 } as const;
 
 export type AgentToHubEvent = keyof typeof agentToHubSchemas;
@@ -44,7 +46,7 @@ export type HubToAgentEvent = keyof typeof hubToAgentSchemas;
  * socket.io typings for the hub's `/agent` namespace:
  * `Namespace<AgentToHubEvents, HubToAgentEvents>` on the hub,
  * `Socket<HubToAgentEvents, AgentToHubEvents>` in the agent.
- * `hello` is the one event with an acknowledgement: the hub answers it.
+ * `hello` (the hub answers) and `image:query` (the agent answers) carry acknowledgements.
  */
 export interface AgentToHubEvents {
   hello: (hello: Hello, ack: (answer: HelloAck) => void) => void;
@@ -63,6 +65,8 @@ export interface HubToAgentEvents {
   'journal:ack': (msg: JournalAck) => void;
   'exec:input': (msg: ExecInput) => void;
   'exec:resize': (msg: ExecResize) => void;
+  /** Answered through the acknowledgement (image-query.ts). */
+  'image:query': (msg: ImageQuery, ack: (answer: ImageQueryAnswer) => void) => void;
 }
 
 

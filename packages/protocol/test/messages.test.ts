@@ -3,6 +3,7 @@ import {
   PROTOCOL_VERSION,
   handshakeAuthSchema,
   helloAckSchema,
+  imageQueryAnswerSchema,
   jobStartSchema,
   parseAgentMessage,
   parseHubMessage,
@@ -98,6 +99,8 @@ describe('hub → agent messages', () => {
     ['journal:ack', { seq: 0 }],
     ['exec:input', { jobId: 'j4', data: new Uint8Array([3]) }],
     ['exec:resize', { jobId: 'j4', cols: 80, rows: 24 }],
+    ['image:query', { kind: 'history', ref: 'busybox' }],
+    ['image:query', { kind: 'inspect', ref: 'd50b0289e274' }],
   ])('accepts %s', (name, payload) => {
     expect(parseHubMessage(name, payload)).toMatchObject({ ok: true });
   });
@@ -115,6 +118,8 @@ describe('hub → agent messages', () => {
     ['job:start', { jobId: 'j1', actor: 'u', spec: { kind: 'container.logs', container: 'web', tail: -1 } }, 'at spec.tail'],
     ['job:ack', { jobId: 'j1', seq: -1 }, 'at seq'],
     ['exec:resize', { jobId: 'j4', cols: 0, rows: 24 }, 'at cols'],
+    ['image:query', { kind: 'layers', ref: 'busybox' }, 'at kind'],
+    ['image:query', { kind: 'history', ref: '' }, 'at ref'],
   ])('rejects a bad %s (%#)', (name, payload, where) => {
     const r = parseHubMessage(name, payload);
     expect(r.ok).toBe(false);
@@ -124,6 +129,18 @@ describe('hub → agent messages', () => {
   it('fills job defaults so the agent never guesses', () => {
     const job = jobStartSchema.parse({ jobId: 'j', actor: 'u', spec: { kind: 'image.build', context: { kind: 'inline', data: new Uint8Array() } } });
     expect(job.spec).toMatchObject({ tags: [], buildArgs: {}, noCache: false, labels: {} });
+  });
+});
+
+describe('image:query answers', () => {
+  it.each<[unknown, boolean]>([
+    [{ ok: true, history: [{ id: '<missing>', created: '', createdBy: '/bin/sh -c #(nop) CMD ["sh"]', size: 0, comment: '', tags: [] }] }, true],
+    [{ ok: true, inspect: { Id: 'sha256:0', RepoTags: [] } }, true],
+    [{ ok: false, code: 'not-found', message: 'No such image: x' }, true],
+    [{ ok: false, message: 'no code' }, false],
+    [{ ok: true, history: [{ id: 'x', size: -1 }] }, false],
+  ])('checks %j', (answer, valid) => {
+    expect(imageQueryAnswerSchema.safeParse(answer).success).toBe(valid);
   });
 });
 

@@ -3,6 +3,7 @@ import {
   AGENT_NAMESPACE,
   PROTOCOL_VERSION,
   handshakeAuthSchema,
+  imageQueryAnswerSchema,
   jobSpecSchema,
   parseAgentMessage,
   type AgentToHubEvents,
@@ -22,6 +23,8 @@ interface AgentSocketData {
 }
 
 const room = (hostId: string) => `host:${hostId}`;
+/** How long an agent has to answer an `image:query` (it reads local files only). */
+const QUERY_TIMEOUT_MS = 10_000;
 
 function refusal(code: ConnectRefusal['code'], message: string): Error {
   return Object.assign(new Error(message), { data: { code, message } satisfies ConnectRefusal });
@@ -35,6 +38,12 @@ export function agentDispatch(io: Server): AgentDispatch {
     cancelJob: (hostId, jobId) => void io.of(AGENT_NAMESPACE).to(room(hostId)).emit('job:cancel', { jobId }),
     execInput: (hostId, msg) => void io.of(AGENT_NAMESPACE).to(room(hostId)).emit('exec:input', msg),
     execResize: (hostId, msg) => void io.of(AGENT_NAMESPACE).to(room(hostId)).emit('exec:resize', msg),
+    queryImage: async (hostId, query) => {
+      const nsp = io.of(AGENT_NAMESPACE) as unknown as import('socket.io').Namespace<Record<string, never>, HubToAgentEvents>;
+      const answers: unknown[] = await nsp.to(room(hostId)).timeout(QUERY_TIMEOUT_MS).emitWithAck('image:query', query).catch(() => []);
+      const answer = imageQueryAnswerSchema.safeParse(answers[0]);
+      return answer.success ? answer.data : null;
+    },
   };
 }
 

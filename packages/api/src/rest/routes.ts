@@ -15,6 +15,7 @@ import { dispatchJob, startJob } from '../services/jobs.js';
 import { actorOf, requireRole, type Principal } from '../services/principal.js';
 import { containerRoutes } from './container-routes.js';
 import { hostAgentRoutes } from './host-agent-routes.js';
+import { imageRoutes } from './image-routes.js';
 import { readBody, readJson, sendError, sendJson } from './http.js';
 
 type Params = Record<string, string>;
@@ -76,6 +77,7 @@ route('GET', '/api/v1/hosts', async ({ hub, res, principal }) => {
 });
 
 hostAgentRoutes(route); // hosts enrolled and managed over SSH
+imageRoutes(route); // history, inspect, save downloads, uploads to load or import
 
 route('GET', '/api/v1/hosts/:id/images', async ({ hub, res, params, principal, url }) => {
   await principal();

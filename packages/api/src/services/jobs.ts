@@ -46,6 +46,26 @@ function storedSpec(spec: JobSpec): object {
 }
 
 /**
+ * Refuses (and audits the refusal of) a job for anyone below operator: also
+ * called before a large upload is read, so a viewer's bytes are not kept.
+ */
+export async function requireOperator(hub: Hub, by: Principal, host: { id: string; name: string }, action: string, target: string | null): Promise<void> {
+  if (hasRole(by, 'operator')) return;
+  await appendAudit(hub.prisma, {
+    actor: actorOf(by),
+    actorName: by.email,
+    action,
+    hostId: host.id,
+    hostName: host.name,
+    target,
+    params: { reason: `${by.role} may not run jobs` },
+    outcome: 'denied',
+  });
+  hub.bus.emit('changed', { topic: 'audit' });
+  throw new ApiError('forbidden', `operator role required to ${action} (you are ${by.role})`);
+}
+
+/**
  * Queues a job for a host's agent: operators and admins only (a refusal is
  * audited). The job row exists before the agent hears of it, so its events
  * always find it.
@@ -53,20 +73,7 @@ function storedSpec(spec: JobSpec): object {
 export async function startJob(hub: Hub, by: Principal, hostId: string, input: JobSpecInput, jobId?: string) {
   const spec = jobSpecSchema.parse(input);
   const host = await getHost(hub.prisma, hostId);
-  if (!hasRole(by, 'operator')) {
-    await appendAudit(hub.prisma, {
-      actor: actorOf(by),
-      actorName: by.email,
-      action: spec.kind,
-      hostId,
-      hostName: host.name,
-      target: jobTarget(spec),
-      params: { reason: `${by.role} may not run jobs` },
-      outcome: 'denied',
-    });
-    hub.bus.emit('changed', { topic: 'audit' });
-    throw new ApiError('forbidden', `operator role required to ${spec.kind} (you are ${by.role})`);
-  }
+  await requireOperator(hub, by, host, spec.kind, jobTarget(spec));
   const job = await hub.prisma.job.create({
     data: { ...(jobId ? { id: jobId } : {}), hostId, kind: spec.kind, spec: storedSpec(spec), actor: actorOf(by), userId: by.userId },
   });

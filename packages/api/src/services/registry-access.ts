@@ -1,5 +1,5 @@
 import { decryptSecret } from '@drydock/db';
-import type { JobSpec } from '@drydock/protocol';
+import type { JobSpec, RegistryAccess } from '@drydock/protocol';
 import type { Hub } from '../hub.js';
 
 const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
@@ -25,8 +25,12 @@ export async function withRegistryAccess(hub: Hub, spec: JobSpec): Promise<JobSp
     const h = new URL(r.url).host;
     return h === host || (DOCKER_HUB.has(host) && DOCKER_HUB.has(h));
   });
-  if (!row) return spec;
+  return row ? { ...spec, registry: registryAccessOf(hub, row) } : spec;
+}
+
+/** A stored registry as a job's `registry` field: its credentials opened, plain HTTP when its URL says so. */
+export function registryAccessOf(hub: Hub, row: { url: string; username: string | null; secretEnc: string | null }): RegistryAccess {
   const insecure = row.url.startsWith('http://');
   const credentials = row.username ? { username: row.username, password: row.secretEnc ? decryptSecret(hub.secretKey, row.secretEnc) : '' } : undefined;
-  return { ...spec, registry: { insecure, ...(credentials ? { credentials } : {}) } };
+  return { insecure, ...(credentials ? { credentials } : {}) };
 }

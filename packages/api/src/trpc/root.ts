@@ -3,6 +3,7 @@ import { buildsRouter } from './routers/builds.js';
 import { containersRouter } from './routers/containers.js';
 import { hostAgentsRouter } from './routers/host-agents.js';
 import { hostsRouter } from './routers/hosts.js';
+import { imagesRouter } from './routers/images.js';
 import { inventoryRouter } from './routers/inventory.js';
 import { jobsRouter } from './routers/jobs.js';
 import { registriesRouter } from './routers/registries.js';
@@ -14,6 +15,7 @@ export const appRouter = router({
   hostAgents: hostAgentsRouter,
   inventory: inventoryRouter,
   containers: containersRouter,
+  images: imagesRouter,
   builds: buildsRouter,
   jobs: jobsRouter,
   registries: registriesRouter,

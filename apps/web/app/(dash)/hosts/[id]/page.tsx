@@ -43,7 +43,7 @@ export default function HostPage() {
   const s = ssh.data;
   return (
     <>
-      <PageTitle sub={<Link href="/" className="text-indigo-600 hover:underline">← Hosts</Link>}>
+      <PageTitle sub={<><Link href="/" className="text-indigo-600 hover:underline">← Hosts</Link> · <Link href={`/images?host=${id}`} className="text-indigo-600 hover:underline">Images on this host</Link></>}>
         {h?.name ?? '…'} {h && <Badge tone={statusTone(h.status)}>{h.status}</Badge>}
       </PageTitle>
       <ErrorLine error={err ?? host.error} />
