@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
+import type { HostFacts } from '@drydock/protocol';
+import { startHubServer, type HubServer } from '../server/index.js';
+import { ADMIN } from './helpers/hub.js';
+
+const facts = (over: Partial<HostFacts>): HostFacts => ({
+  hostname: 'h',
+  os: 'linux',
+  distro: 'Debian GNU/Linux 12 (bookworm)',
+  arch: 'x64',
+  kernel: '6.1.0-28-amd64',
+  cpus: 2,
+  memoryBytes: 8e9,
+  disk: { path: '/var/lib/drydock', totalBytes: 98.1e9, freeBytes: 12.3e9 },
+  runtime: { name: 'crun', version: '1.8.1' },
+  ...over,
+});
+
+/** The hosts table in Chromium at 1280×800 (the dashboard beside the task centre): it fits without a scrollbar. */
+describe('hosts table at 1280 px', () => {
+  let dir: string;
+  let server: HubServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'drydock-hosts-layout-'));
+    server = await startHubServer({ port: 0, host: '127.0.0.1', dataDir: dir, admin: ADMIN, web: true });
+    // A host with long values everywhere, beside an ordinary one.
+    await server.hub.prisma.host.createMany({
+      data: [
+        { name: 'builder-01', connected: true, lastSeenAt: new Date(), facts: facts({}) as object },
+        {
+          name: 'ci-runner-eu-west-3-build-pool-large-instance-0042.internal.example.com',
+          connected: false,
+          lastSeenAt: new Date(Date.now() - 3 * 86_400_000),
+          facts: facts({
+            distro: 'Red Hat Enterprise Linux Server release 9.4 (Plow) with extended update support',
+            kernel: '5.14.0-427.13.1.el9_4.x86_64+debug-with-a-long-local-version-suffix',
+            cpus: 128,
+            memoryBytes: 1.5e12,
+            disk: { path: '/srv/very/deep/state/root/for/drydock/on/this/machine', totalBytes: 123.4e12, freeBytes: 98.7e12 },
+            runtime: { name: 'runc', version: '1.1.12+ds1-1+deb12u1-with-patches' },
+          }) as object,
+        },
+      ],
+    });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fits the table in its card and keeps long values whole in tooltips', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await page.goto(`${server.url}/login`);
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const long = page.getByTestId('host-row').filter({ hasText: 'ci-runner-eu-west-3' });
+    await long.waitFor();
+    await expect(page.getByTestId('host-row').count()).resolves.toBe(2);
+
+    // The table's scroll box (the Table wrapper) and the page itself: nothing wider than shown.
+    const widths = await page.locator('table').evaluate((table) => {
+      const box = table.parentElement!;
+      return { scroll: box.scrollWidth, client: box.clientWidth, page: document.documentElement.scrollWidth, view: window.innerWidth };
+    });
+    expect(widths.client).toBeGreaterThan(0);
+    expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+    expect(widths.page).toBeLessThanOrEqual(widths.view);
+
+    // Cut values keep their whole text in a title.
+    await expect(long.getByRole('link').getAttribute('title')).resolves.toBe('ci-runner-eu-west-3-build-pool-large-instance-0042.internal.example.com');
+    await expect(long.locator('[title^="Red Hat Enterprise Linux"]').count()).resolves.toBe(1);
+    await expect(long.locator('[title*="runc 1.1.12+ds1-1+deb12u1-with-patches"]').count()).resolves.toBe(1);
+    if (process.env.DRYDOCK_E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.DRYDOCK_E2E_SCREENSHOTS}/hosts-1280.png` });
+    await page.context().close();
+  });
+});
