@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import type { HostFacts } from '@drydock/protocol';
 import { startHubServer, type HubServer } from '../server/index.js';
 import { ADMIN } from './helpers/hub.js';
@@ -20,8 +20,11 @@ const facts = (over: Partial<HostFacts>): HostFacts => ({
   ...over,
 });
 
-/** The hosts table in Chromium at 1280×800 (the dashboard beside the task centre): it fits without a scrollbar. */
-describe('hosts table at 1280 px', () => {
+/**
+ * Admin pages in Chromium at 1280×800 (the dashboard beside the task centre):
+ * the hosts table fits without a scrollbar; passwords change from the users page.
+ */
+describe('dashboard at 1280 px', () => {
   let dir: string;
   let server: HubServer;
   let browser: Browser;
@@ -56,12 +59,18 @@ describe('hosts table at 1280 px', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('fits the table in its card and keeps long values whole in tooltips', async () => {
+  async function signIn(email: string, password: string): Promise<Page> {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     await page.goto(`${server.url}/login`);
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('me').filter({ hasText: email }).waitFor();
+    return page;
+  }
+
+  it('fits the hosts table in its card and keeps long values whole in tooltips', async () => {
+    const page = await signIn(ADMIN.email, ADMIN.password);
     const long = page.getByTestId('host-row').filter({ hasText: 'ci-runner-eu-west-3' });
     await long.waitFor();
     await expect(page.getByTestId('host-row').count()).resolves.toBe(2);
@@ -80,6 +89,44 @@ describe('hosts table at 1280 px', () => {
     await expect(long.locator('[title^="Red Hat Enterprise Linux"]').count()).resolves.toBe(1);
     await expect(long.locator('[title*="runc 1.1.12+ds1-1+deb12u1-with-patches"]').count()).resolves.toBe(1);
     if (process.env.DRYDOCK_E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.DRYDOCK_E2E_SCREENSHOTS}/hosts-1280.png` });
+    await page.context().close();
+  });
+
+  it('changes one’s own password (other sessions end) and resets another user’s', async () => {
+    const elsewhere = await signIn(ADMIN.email, ADMIN.password);
+    const page = await signIn(ADMIN.email, ADMIN.password);
+    await page.getByRole('link', { name: 'Users & tokens' }).click();
+    await page.getByLabel('Current password').fill('not-my-password');
+    await page.getByLabel('New password', { exact: true }).fill('ann-second-password');
+    await page.getByLabel('Confirm new password').fill('ann-second-password');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('alert').filter({ hasText: 'the current password is wrong' }).waitFor();
+
+    await page.getByLabel('Current password').fill(ADMIN.password);
+    await page.getByLabel('New password', { exact: true }).fill('ann-second-password');
+    await page.getByLabel('Confirm new password').fill('ann-second-password');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('status').filter({ hasText: /Password changed; \d+ other sessions? signed out\./ }).waitFor();
+    if (process.env.DRYDOCK_E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.DRYDOCK_E2E_SCREENSHOTS}/users-1280.png`, fullPage: true });
+    // The other browser's session ended: its next page load goes to the login page.
+    await elsewhere.reload();
+    await elsewhere.waitForURL(/\/login$/);
+    await elsewhere.context().close();
+
+    // An admin's reset of another user's password, from that user's row.
+    await page.getByLabel('New user email').fill('opal@example.com');
+    await page.getByLabel('New user name').fill('Opal');
+    await page.getByLabel('New user password').fill('opal-password');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    const opalPage = await signIn('opal@example.com', 'opal-password');
+    await page.getByRole('button', { name: 'Reset password of opal@example.com' }).click();
+    await page.getByLabel('New password for opal@example.com').fill('opal-new-password');
+    await page.getByRole('button', { name: 'Set', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Password of opal@example.com reset' }).waitFor();
+    await opalPage.reload();
+    await opalPage.waitForURL(/\/login$/);
+    await opalPage.context().close();
+    (await signIn('opal@example.com', 'opal-new-password')).context().close();
     await page.context().close();
   });
 });
