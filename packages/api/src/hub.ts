@@ -20,6 +20,8 @@ export interface AgentDispatch {
   sendJob(hostId: string, job: JobStart): void;
   /** Drops a host's agent connections (a removed host); its token is already gone, so it cannot return. */
   disconnect?(hostId: string): void;
+  /** Asks a host's agent to stop a running job (`job:cancel`). */
+  cancelJob?(hostId: string, jobId: string): void;
 }
 
 /** Everything a request or socket handler needs: built once by the server. */

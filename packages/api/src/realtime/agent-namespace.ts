@@ -32,6 +32,7 @@ export function agentDispatch(io: Server): AgentDispatch {
   return {
     sendJob: (hostId, job) => void io.of(AGENT_NAMESPACE).to(room(hostId)).emit('job:start', job),
     disconnect: (hostId) => void io.of(AGENT_NAMESPACE).in(room(hostId)).disconnectSockets(true),
+    cancelJob: (hostId, jobId) => void io.of(AGENT_NAMESPACE).to(room(hostId)).emit('job:cancel', { jobId }),
   };
 }
 

@@ -1,5 +1,5 @@
 import { appendAudit, type Prisma } from '@drydock/db';
-import { jobSpecSchema, type JobEventEnvelope, type JobSpec, type JobSpecInput } from '@drydock/protocol';
+import { CANCELLABLE_JOB_KINDS, jobSpecSchema, type JobEventEnvelope, type JobSpec, type JobSpecInput } from '@drydock/protocol';
 import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { getHost } from './hosts.js';
@@ -128,11 +128,13 @@ export async function recordJobEvent(hub: Hub, hostId: string, env: JobEventEnve
       Object.assign(jobData, { status: 'succeeded', finishedAt: at });
       Object.assign(buildData, { status: 'succeeded', finishedAt: at });
       break;
-    case 'failed':
-      Object.assign(jobData, { status: 'failed', finishedAt: at, error: e.message });
-      Object.assign(buildData, { status: 'failed', finishedAt: at, error: e.message });
-      if (buildId && e.step !== null) await prisma.buildStep.updateMany({ where: { buildId, index: e.step }, data: { status: 'failed' } });
+    case 'failed': {
+      const status = e.code === 'cancelled' ? 'cancelled' : 'failed';
+      Object.assign(jobData, { status, finishedAt: at, error: e.message });
+      Object.assign(buildData, { status, finishedAt: at, error: e.message });
+      if (buildId && e.step !== null) await prisma.buildStep.updateMany({ where: { buildId, index: e.step }, data: { status } });
       break;
+    }
   }
   const updated = await prisma.job.update({ where: { id: job.id }, data: jobData });
   if (buildId && Object.keys(buildData).length > 0) await prisma.build.update({ where: { id: buildId }, data: buildData });
@@ -147,7 +149,7 @@ export async function recordJobEvent(hub: Hub, hostId: string, env: JobEventEnve
       target: spec.success ? jobTarget(spec.data) : null,
       digest: result.digest ?? result.imageId ?? null,
       params: { job: job.id, ...(e.type === 'failed' ? { error: e.message, code: e.code } : {}) },
-      outcome: e.type === 'failed' ? 'failure' : 'success',
+      outcome: e.type === 'failed' ? (e.code === 'cancelled' ? 'cancelled' : 'failure') : 'success',
       createdAt: at,
     });
     hub.bus.emit('changed', { topic: 'audit' });
@@ -158,6 +160,37 @@ export async function recordJobEvent(hub: Hub, hostId: string, env: JobEventEnve
     if (buildId) hub.bus.emit('changed', { topic: 'builds', hostId });
   }
   return true;
+}
+
+/**
+ * Asks the job's agent to stop it (operators and admins; a refusal is
+ * audited, as is the request). The job ends `cancelled` when the agent's
+ * `failed`/`cancelled` event arrives; one already ended is a conflict.
+ */
+export async function cancelJob(hub: Hub, by: Principal, jobId: string): Promise<void> {
+  const job = await hub.prisma.job.findUnique({ where: { id: jobId }, include: { host: { select: { name: true } } } });
+  if (!job) throw new ApiError('not-found', `no job ${jobId}`);
+  const spec = jobSpecSchema.safeParse(job.spec);
+  const audit = (outcome: string, params: Record<string, unknown>) =>
+    appendAudit(hub.prisma, {
+      actor: actorOf(by),
+      actorName: by.email,
+      action: 'job.cancel',
+      hostId: job.hostId,
+      hostName: job.host.name,
+      target: spec.success ? jobTarget(spec.data) : null,
+      params: { job: job.id, kind: job.kind, ...params },
+      outcome,
+    }).then(() => hub.bus.emit('changed', { topic: 'audit' }));
+  if (!hasRole(by, 'operator')) {
+    await audit('denied', { reason: `${by.role} may not cancel jobs` });
+    throw new ApiError('forbidden', `operator role required to cancel a job (you are ${by.role})`);
+  }
+  if (!CANCELLABLE_JOB_KINDS.has(job.kind)) throw new ApiError('bad-request', `a ${job.kind} job cannot be cancelled midway`);
+  if (job.status !== 'running' && job.status !== 'queued') throw new ApiError('conflict', `job ${job.id} is ${job.status}`);
+  if (!hub.agents.cancelJob) throw new ApiError('unavailable', 'this hub cannot reach agents to cancel jobs');
+  await audit('success', {});
+  hub.agents.cancelJob(job.hostId, job.id);
 }
 
 export async function listJobs(prisma: Prisma, opts: { active?: boolean | undefined; take?: number | undefined }) {
@@ -174,6 +207,8 @@ export async function listJobs(prisma: Prisma, opts: { active?: boolean | undefi
     kind: j.kind,
     actor: j.actor,
     status: j.status,
+    /** Whether the agent can stop it midway (POST /api/v1/jobs/:id/cancel). */
+    cancellable: CANCELLABLE_JOB_KINDS.has(j.kind),
     progress: j.progress as { label: string; bytes: number; total: number | null } | null,
     error: j.error,
     buildId: j.build?.id ?? null,
