@@ -1,22 +1,25 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
 import { ADMIN, api, startHubWithAgent, tarOf, tokenFor, trpcMutation, until } from './helpers/hub.js';
 
 type Setup = Awaited<ReturnType<typeof startHubWithAgent>>;
 
-/** Cancelling running jobs through the hub, on a real agent and engine. */
+/** Cancelling running jobs through the hub (REST and the task centre in Chromium), on a real agent and engine. */
 describe('job cancel', () => {
   let s: Setup;
   let admin: ReturnType<typeof api>;
   let hostId: string;
   let stalled: Server | undefined;
+  let browser: Browser | undefined;
 
   beforeAll(async () => {
-    s = await startHubWithAgent();
+    s = await startHubWithAgent({ web: true });
     admin = api(s.server.url, `Bearer ${await tokenFor(s.server.url, ADMIN.email, ADMIN.password)}`);
     hostId = s.agent.hostId!;
   });
   afterAll(async () => {
+    await browser?.close();
     stalled?.closeAllConnections();
     stalled?.close();
     await s?.stop();
@@ -89,5 +92,27 @@ describe('job cancel', () => {
     await until(async () => (await admin('GET', `/api/v1/jobs/${id}`)).body.status === 'running', 'the pull to start');
     expect((await admin('POST', `/api/v1/jobs/${id}/cancel`)).status).toBe(202);
     expect(await jobEnd(id)).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('cancels a running build from the task centre', async () => {
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await page.goto(`${s.server.url}/login`);
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('me').filter({ hasText: ADMIN.email }).waitFor();
+
+    const context = tarOf({ Dockerfile: 'FROM busybox:latest\nRUN echo waiting && sleep 300\n' });
+    const started = await admin('POST', `/api/v1/hosts/${hostId}/builds?t=ui-cancel:1`, context);
+    expect(started.status).toBe(201);
+    const tasks = page.getByTestId('tasks');
+    await tasks.getByRole('button', { name: 'Cancel image.build ui-cancel:1' }).click();
+    const card = tasks.getByRole('listitem').filter({ hasText: 'ui-cancel:1' });
+    await card.getByText('cancelled', { exact: true }).waitFor();
+    await expect(card.getByRole('button', { name: /Cancel/ }).count()).resolves.toBe(0);
+    const build = (await admin('GET', `/api/v1/builds/${started.body.id}`)).body;
+    expect(build).toMatchObject({ status: 'cancelled', imageId: null });
+    await page.context().close();
   });
 });
