@@ -78,7 +78,8 @@ describe('dashboard at 1280 px', () => {
     // The table's scroll box (the Table wrapper) and the page itself: nothing wider than shown.
     const widths = await page.locator('table').evaluate((table) => {
       const box = table.parentElement!;
-      return { scroll: box.scrollWidth, client: box.clientWidth, page: document.documentElement.scrollWidth, view: window.innerWidth };
+      const doc = table.ownerDocument;
+      return { scroll: box.scrollWidth, client: box.clientWidth, page: doc.documentElement.scrollWidth, view: doc.documentElement.clientWidth };
     });
     expect(widths.client).toBeGreaterThan(0);
     expect(widths.scroll).toBeLessThanOrEqual(widths.client);
