@@ -115,4 +115,16 @@ describe('job cancel', () => {
     expect(build).toMatchObject({ status: 'cancelled', imageId: null });
     await page.context().close();
   });
+
+  it('cancels at once a job its offline host never heard of', async () => {
+    await s.agent.close();
+    await until(async () => (await admin('GET', '/api/v1/hosts')).body[0]?.status === 'offline', 'the host to go offline');
+    const started = await admin('POST', `/api/v1/hosts/${hostId}/builds?t=never:1`, tarOf({ Dockerfile: 'FROM busybox:latest\n' }));
+    expect(started.status).toBe(201);
+    const build = (await admin('GET', `/api/v1/builds/${started.body.id}`)).body;
+    expect(build.status).toBe('queued');
+    expect((await admin('POST', `/api/v1/jobs/${build.jobId}/cancel`)).status).toBe(202);
+    expect((await admin('GET', `/api/v1/jobs/${build.jobId}`)).body).toMatchObject({ status: 'cancelled', error: 'cancelled before it started' });
+    expect((await admin('GET', `/api/v1/builds/${started.body.id}`)).body.status).toBe('cancelled');
+  });
 });

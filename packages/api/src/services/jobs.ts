@@ -165,7 +165,9 @@ export async function recordJobEvent(hub: Hub, hostId: string, env: JobEventEnve
 /**
  * Asks the job's agent to stop it (operators and admins; a refusal is
  * audited, as is the request). The job ends `cancelled` when the agent's
- * `failed`/`cancelled` event arrives; one already ended is a conflict.
+ * `failed`/`cancelled` event arrives; one the agent never reported on (its
+ * host offline) ends `cancelled` at once and is not sent again. One already
+ * ended is a conflict.
  */
 export async function cancelJob(hub: Hub, by: Principal, jobId: string): Promise<void> {
   const job = await hub.prisma.job.findUnique({ where: { id: jobId }, include: { host: { select: { name: true } } } });
@@ -191,6 +193,13 @@ export async function cancelJob(hub: Hub, by: Principal, jobId: string): Promise
   if (!hub.agents.cancelJob) throw new ApiError('unavailable', 'this hub cannot reach agents to cancel jobs');
   await audit('success', {});
   hub.agents.cancelJob(job.hostId, job.id);
+  const unheard = { status: 'cancelled' as const, finishedAt: new Date(), error: 'cancelled before it started' };
+  const { count } = await hub.prisma.job.updateMany({ where: { id: job.id, status: 'queued', lastSeq: 0 }, data: unheard });
+  if (count > 0) {
+    await hub.prisma.build.updateMany({ where: { jobId: job.id }, data: unheard });
+    hub.bus.emit('changed', { topic: 'jobs', hostId: job.hostId });
+    hub.bus.emit('changed', { topic: 'builds', hostId: job.hostId });
+  }
 }
 
 export async function listJobs(prisma: Prisma, opts: { active?: boolean | undefined; take?: number | undefined }) {

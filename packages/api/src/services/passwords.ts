@@ -39,7 +39,8 @@ export async function changePassword(prisma: Prisma, bus: HubBus | undefined, by
   if (!user) throw new ApiError('not-found', `no user ${userId}`);
   if (input.newPassword.length < MIN_PASSWORD) throw new ApiError('bad-request', `the new password needs at least ${MIN_PASSWORD} characters`);
   if (own) {
-    if (!input.currentPassword || !(await verifyPassword(input.currentPassword, user.passwordHash))) {
+    if (!input.currentPassword) throw new ApiError('bad-request', 'your current password is required to change your own');
+    if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
       await audit('denied', { reason: 'wrong current password' });
       throw new ApiError('forbidden', 'the current password is wrong');
     }
