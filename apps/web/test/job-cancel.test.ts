@@ -107,7 +107,10 @@ describe('job cancel', () => {
     const started = await admin('POST', `/api/v1/hosts/${hostId}/builds?t=ui-cancel:1`, context);
     expect(started.status).toBe(201);
     const tasks = page.getByTestId('tasks');
-    await tasks.getByRole('button', { name: 'Cancel image.build ui-cancel:1' }).click();
+    const cancel = tasks.getByRole('button', { name: 'Cancel image.build ui-cancel:1' });
+    await cancel.waitFor();
+    if (process.env.DRYDOCK_E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.DRYDOCK_E2E_SCREENSHOTS}/task-centre-cancel.png` });
+    await cancel.click();
     const card = tasks.getByRole('listitem').filter({ hasText: 'ui-cancel:1' });
     await card.getByText('cancelled', { exact: true }).waitFor();
     await expect(card.getByRole('button', { name: /Cancel/ }).count()).resolves.toBe(0);
