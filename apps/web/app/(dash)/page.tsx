@@ -21,7 +21,7 @@ export default function HostsPage() {
       <PageTitle sub="Every host running a Drydock agent.">Hosts</PageTitle>
       <ErrorLine error={error ?? err} />
       <Card
-        title={`${hosts?.length ?? 0} host${hosts?.length === 1 ? "" : "s"}`}
+        title={`${hosts?.length ?? 0} host${hosts?.length === 1 ? '' : 's'}`}
         actions={
           <>
             <Button onClick={() => setAdding((a) => !a)}>{adding ? 'Close' : 'Add host'}</Button>
