@@ -19,7 +19,7 @@ import { diskOf, hostFacts, statusMoved } from './facts.js';
 import { answerImageQuery } from './image-query.js';
 import { inventoryDelta, readInventory } from './inventory.js';
 import type { Terminal } from './exec-terminal.js';
-import { CANCELLABLE, runJob } from './run-job.js';
+import { CANCELLABLE, SESSIONS, runJob } from './run-job.js';
 import { AgentState } from './state.js';
 
 export interface AgentOptions {
@@ -75,7 +75,7 @@ export function startAgent(opts: AgentOptions): Agent {
   const engine = Engine.open({ root: opts.root });
   const running = new Map<string, Promise<void>>();
   const terminals = new Map<string, Terminal>();
-  const aborts = new Map<string, AbortController>();
+  const aborts = new Map<string, { abort: AbortController; kind: string }>();
   let hostId = state.get('host.id');
   let ready = false;
   let closing = false;
@@ -176,9 +176,9 @@ export function startAgent(opts: AgentOptions): Agent {
   socket.on('job:cancel', (payload) => {
     const msg = parseHubMessage('job:cancel', payload);
     if (!msg.ok) return;
-    const abort = aborts.get(msg.value.jobId);
-    if (abort) abort.abort();
-    else if (running.has(msg.value.jobId)) log(`job ${msg.value.jobId} cannot be cancelled: only exec sessions and followed logs stop midway`);
+    const cancellable = aborts.get(msg.value.jobId);
+    if (cancellable) cancellable.abort.abort();
+    else if (running.has(msg.value.jobId)) log(`job ${msg.value.jobId} cannot be cancelled midway: it runs to its end`);
   });
   socket.on('exec:input', (payload) => {
     const msg = parseHubMessage('exec:input', payload);
@@ -205,7 +205,7 @@ export function startAgent(opts: AgentOptions): Agent {
     if (!state.addJob(job.jobId, job.spec.kind)) return; // seen before: its events are in the outbox or acked
     const deps = { engine, root: opts.root, token, terminals, output, ...(opts.cli ? { cli: opts.cli } : {}), ...(opts.registry ? { registry: opts.registry } : {}) };
     const abort = new AbortController();
-    if (CANCELLABLE.has(job.spec.kind)) aborts.set(job.jobId, abort);
+    if (CANCELLABLE.has(job.spec.kind)) aborts.set(job.jobId, { abort, kind: job.spec.kind });
     const done = runJob(deps, job, (event) => queue(state.append(job.jobId, event)), abort.signal).finally(() => {
       running.delete(job.jobId);
       aborts.delete(job.jobId);
@@ -271,7 +271,8 @@ export function startAgent(opts: AgentOptions): Agent {
       ready = false;
       clearInterval(timer);
       socket.close();
-      for (const abort of aborts.values()) abort.abort(); // exec sessions and followed logs never end by themselves
+      // Exec sessions and followed logs never end by themselves; other jobs run to their end (their events stay on disk).
+      for (const { abort, kind } of aborts.values()) if (SESSIONS.has(kind)) abort.abort();
       await Promise.allSettled(running.values());
       while (polling) await new Promise((r) => setTimeout(r, 10));
       state.close();

@@ -13,10 +13,10 @@ function headersFor(given: Record<string, string> | undefined, token: TokenSourc
   return headers;
 }
 
-/** The bytes of an upload: fetched from the hub, or carried in the job itself. */
-export async function openSource(source: DataSource, token: TokenSource): Promise<Readable> {
+/** The bytes of an upload: fetched from the hub, or carried in the job itself. `signal` aborts the download. */
+export async function openSource(source: DataSource, token: TokenSource, signal?: AbortSignal): Promise<Readable> {
   if (source.kind === 'inline') return Readable.from([Buffer.from(source.data)]);
-  const res = await fetch(source.url, { headers: headersFor(source.headers, token) });
+  const res = await fetch(source.url, { headers: headersFor(source.headers, token), ...(signal ? { signal } : {}) });
   if (!res.ok || !res.body) throw new DrydockError('invalid-argument', `cannot fetch ${source.url}: HTTP ${res.status}`);
   return Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
 }

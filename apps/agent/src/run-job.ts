@@ -1,6 +1,6 @@
 import type { Engine, EngineEvent, OperationContext } from '@drydock/engine';
 import { DrydockError, distribution, isDrydockError, reference } from '@drydock/engine';
-import type { JobEvent, JobResult, JobSpec, JobStart, RegistryAccess } from '@drydock/protocol';
+import { CANCELLABLE_JOB_KINDS, type JobEvent, type JobResult, type JobSpec, type JobStart, type RegistryAccess } from '@drydock/protocol';
 import { openSource, writeToSink, type TokenSource } from './data.js';
 import { openTerminal, type Terminal } from './exec-terminal.js';
 import { fetchGitContext, inside } from './git-context.js';
@@ -24,8 +24,15 @@ export interface JobDeps {
   registry?: () => Promise<distribution.RegistryOptions>;
 }
 
-/** Jobs the hub can cancel midway; the engine's other operations take no abort signal. */
-export const CANCELLABLE: ReadonlySet<string> = new Set(['container.exec', 'container.logs']);
+/**
+ * Jobs the hub can cancel midway: sessions, and the long engine operations
+ * that take the context's abort signal (a build kills its running step; a
+ * pull or push aborts its requests; a load or import its download).
+ */
+export const CANCELLABLE = CANCELLABLE_JOB_KINDS;
+
+/** Jobs that run until cancelled (followed logs, exec terminals): an agent that stops ends them. */
+export const SESSIONS: ReadonlySet<string> = new Set(['container.exec', 'container.logs']);
 
 /**
  * Runs one job on the engine and reports it through `emit`: `started`, the
@@ -39,6 +46,7 @@ export async function runJob(deps: JobDeps, job: JobStart, emit: (e: JobEvent) =
   const layers = new LayerProgress();
   const ctx: OperationContext = {
     actor: job.actor,
+    signal,
     onEvent: (e) => {
       if (e.type === 'engine:build:failed') failedStep = e.step;
       const mapped = toJobEvent(e, lines, layers);
@@ -120,7 +128,7 @@ async function perform(deps: JobDeps, ctx: OperationContext, job: JobStart, sign
           cleanup();
         }
       }
-      const stream = await openSource(spec.context, deps.token);
+      const stream = await openSource(spec.context, deps.token, signal);
       const context = spec.dockerfile !== undefined ? { stream, dockerfile: spec.dockerfile } : { stream };
       return { imageId: await engine.build(ctx, { ...options, context }) };
     }
@@ -131,7 +139,7 @@ async function perform(deps: JobDeps, ctx: OperationContext, job: JobStart, sign
       return { removed: engine.remove(ctx, spec.ref, { force: spec.force, prune: !spec.noPrune }) };
     case 'image.import': {
       const { parseChanges } = await import('@drydock/engine/changes');
-      const stream = await openSource(spec.source, deps.token);
+      const stream = await openSource(spec.source, deps.token, signal);
       const imageId = await engine.importImage(ctx, stream, {
         source: spec.source.kind === 'url' ? spec.source.url : '-',
         applyChanges: parseChanges(spec.changes),
@@ -141,7 +149,7 @@ async function perform(deps: JobDeps, ctx: OperationContext, job: JobStart, sign
       return { imageId };
     }
     case 'image.load': {
-      const loaded = await engine.load(ctx, await openSource(spec.source, deps.token));
+      const loaded = await engine.load(ctx, await openSource(spec.source, deps.token, signal));
       return { loaded: loaded.map((l) => ({ id: l.id, tags: l.tags })) };
     }
     case 'image.save':

@@ -8,6 +8,7 @@ import { Badge, statusTone } from './ui';
 /** Running and recent jobs (pull, push, load, build…) with progress, on every page. */
 export function TaskCentre() {
   const [open, setOpen] = useState(true);
+  const [cancelling, setCancelling] = useState<Record<string, string>>({});
   const { data: jobs } = useLive(() => trpc.jobs.list.query({ take: 12 }), [], ['jobs']);
   const running = jobs?.filter((j) => j.status === 'running' || j.status === 'queued').length ?? 0;
   return (
@@ -33,6 +34,24 @@ export function TaskCentre() {
                   </div>
                 )}
                 {j.progress && j.status === 'running' && <div className="mt-1 text-[11px] text-slate-400">{formatBytes(j.progress.bytes)}{j.progress.total ? ` / ${formatBytes(j.progress.total)}` : ''}</div>}
+                {j.status === 'running' && j.cancellable && (
+                  <div className="mt-1 flex items-center justify-between gap-2 text-[11px]">
+                    <span className="truncate text-red-600">{cancelling[j.id] !== 'asked' ? cancelling[j.id] : ''}</span>
+                    <button
+                      type="button"
+                      className="rounded px-1.5 py-0.5 font-medium text-red-600 ring-1 ring-inset ring-red-200 hover:bg-red-50 disabled:opacity-50"
+                      disabled={cancelling[j.id] === 'asked'}
+                      aria-label={`Cancel ${j.kind} ${j.target ?? ''}`.trim()}
+                      onClick={(e) => {
+                        e.preventDefault(); // the card may be a link to the build
+                        setCancelling((c) => ({ ...c, [j.id]: 'asked' }));
+                        trpc.jobs.cancel.mutate({ id: j.id }).catch((x: Error) => setCancelling((c) => ({ ...c, [j.id]: x.message })));
+                      }}
+                    >
+                      {cancelling[j.id] === 'asked' ? 'Cancelling…' : 'Cancel'}
+                    </button>
+                  </div>
+                )}
                 {j.error && <div className="mt-1 line-clamp-2 text-[11px] text-red-600">{j.error}</div>}
                 <div className="mt-1 text-[11px] text-slate-400">{ago(j.createdAt)}</div>
               </div>

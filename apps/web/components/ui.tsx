@@ -55,14 +55,20 @@ export function Input({ className = '', ...props }: InputHTMLAttributes<HTMLInpu
   return <input className={`block w-full rounded-lg border-0 px-3 py-1.5 text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 placeholder:text-slate-400 focus:ring-2 focus:ring-indigo-600 focus:outline-none ${className}`} {...props} />;
 }
 
-export function Table({ head, children, empty }: { head: ReactNode[]; children: ReactNode; empty?: boolean }) {
+/**
+ * `cols`: one width class per column (`w-24`, or '' for a share of the rest);
+ * the table then lays out fixed to its container's width, so cells truncate
+ * instead of pushing the table wider.
+ */
+export function Table({ head, children, empty, cols }: { head: ReactNode[]; children: ReactNode; empty?: boolean; cols?: string[] }) {
   return (
     <div className="overflow-x-auto">
-      <table className="min-w-full text-sm">
+      <table className={cols ? 'w-full table-fixed text-sm' : 'min-w-full text-sm'}>
+        {cols && <colgroup>{cols.map((c, i) => <col key={i} className={c} />)}</colgroup>}
         <thead>
           <tr className="border-b border-slate-200 text-left text-xs uppercase tracking-wide text-slate-500">
             {head.map((h, i) => (
-              <th key={i} className="px-3 py-2 font-medium">{h}</th>
+              <th key={i} className={`px-3 py-2 font-medium${cols ? ' truncate' : ''}`}>{h}</th>
             ))}
           </tr>
         </thead>

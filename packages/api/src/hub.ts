@@ -22,7 +22,7 @@ export interface AgentDispatch {
   sendJob(hostId: string, job: JobStart): void;
   /** Drops a host's agent connections (a removed host); its token is already gone, so it cannot return. */
   disconnect?(hostId: string): void;
-  /** Stops a job midway (exec sessions and followed logs; agents let other jobs run on). */
+  /** Asks a host's agent to stop a running job (`job:cancel`): builds, pulls, pushes, loads, imports, exec sessions, followed logs. */
   cancelJob?(hostId: string, jobId: string): void;
   /** Keystrokes for an exec job's terminal. */
   execInput?(hostId: string, msg: ExecInput): void;

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
@@ -48,7 +49,8 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   } else {
     kind = 'pglite';
     const socketDir = options.dataDir ? join(options.dataDir, 'run') : undefined;
-    const db = await PGlite.create(options.dataDir ? join(options.dataDir, 'pgdata') : undefined);
+    // pg_trgm (contrib, shipped with PGlite) backs the audit's substring filters (migration 0004).
+    const db = await PGlite.create({ ...(options.dataDir ? { dataDir: join(options.dataDir, 'pgdata') } : {}), extensions: { pg_trgm } });
     let path: string;
     if (socketDir) {
       mkdirSync(socketDir, { recursive: true, mode: 0o700 });

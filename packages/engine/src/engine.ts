@@ -194,7 +194,7 @@ export class Engine {
   /** `docker push [-a] NAME[:TAG]`; registry access (credentials, insecure hosts, CAs) comes from the caller. */
   async push(ctx: OperationContext, ref: string, opts: PushOptions = {}): Promise<PushResult[]> {
     const { pushImage } = await import('./distribution/push.js');
-    const results = await pushImage({ content: this.content, images: this.images, blobs: this.blobs }, ctx, ref, opts);
+    const results = await pushImage({ content: this.content, images: this.images, blobs: this.blobs }, ctx, ref, withSignal(ctx, opts));
     for (const r of results) {
       const count = (how: string) => r.layers.filter((l) => l.how === how).length;
       this.journal.append({
@@ -211,7 +211,7 @@ export class Engine {
   /** `docker pull [-a] [--platform] NAME[:TAG|@DIGEST]`. */
   async pull(ctx: OperationContext, ref: string, opts: PullOptions = {}): Promise<PullResult[]> {
     const { pullImage } = await import('./distribution/pull.js');
-    const results = await pullImage({ content: this.content, images: this.images, blobs: this.blobs }, ctx, ref, opts);
+    const results = await pullImage({ content: this.content, images: this.images, blobs: this.blobs }, ctx, ref, withSignal(ctx, opts));
     for (const r of results) {
       this.journal.append({ actor: ctx.actor, action: 'image.pull', target: r.ref, digest: r.digest, detail: { id: r.id, updated: r.updated } });
     }
@@ -221,6 +221,11 @@ export class Engine {
   diskUsage(): DiskUsage {
     return diskUsage(this.images);
   }
+}
+
+/** The operation's abort signal on its registry requests too. */
+function withSignal<T extends { signal?: AbortSignal }>(ctx: OperationContext, opts: T): T {
+  return ctx.signal && !opts.signal ? { ...opts, signal: ctx.signal } : opts;
 }
 
 function isSupervisedRunning(dir: string): boolean {

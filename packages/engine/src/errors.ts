@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'unauthorized' // a registry refused the credentials (or asked for some)
   | 'unreachable' // a registry's host does not resolve, refuses or times out
   | 'registry' // a registry answered with an error or with something malformed
+  | 'cancelled' // the caller aborted the operation (OperationContext.signal)
   | 'internal';
 
 export class DrydockError extends Error {

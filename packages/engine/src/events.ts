@@ -1,3 +1,5 @@
+import { DrydockError } from './errors.js';
+
 /**
  * Progress events every operation emits, so the CLI can print them, the agent
  * can stream them and the hub can audit them. Named `engine:<noun>:<verb>`.
@@ -44,6 +46,17 @@ export interface OperationContext {
   /** The actor: a hub user, an API token, or `os:<user>` for the CLI. */
   actor: string;
   onEvent?: (event: EngineEvent) => void;
+  /**
+   * Aborts the operation midway where it supports that: a build kills its
+   * running step's container and tags nothing; a pull or push aborts its
+   * registry requests. It then fails with `cancelled`.
+   */
+  signal?: AbortSignal;
+}
+
+/** Throws `cancelled` when the operation's signal has fired. */
+export function checkCancelled(ctx: Pick<OperationContext, 'signal'>, what = 'the operation'): void {
+  if (ctx.signal?.aborted) throw new DrydockError('cancelled', `${what} was cancelled`);
 }
 
 export function emit(ctx: OperationContext, event: EngineEvent): void {

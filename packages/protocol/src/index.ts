@@ -14,6 +14,7 @@ export {
   type InventoryFull,
 } from './inventory.js';
 export {
+  CANCELLABLE_JOB_KINDS,
   buildContextSchema,
   dataSinkSchema,
   gitSourceSchema,

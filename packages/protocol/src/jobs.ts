@@ -158,10 +158,13 @@ export type JobStartInput = z.input<typeof jobStartSchema>;
 
 /**
  * Hub → agent: stop a running job (it ends with a `failed` event, code
- * `cancelled`). Agents of protocol 1 stop exec sessions and followed logs;
- * other jobs run on.
+ * `cancelled`). Agents stop the kinds in CANCELLABLE_JOB_KINDS; older agents
+ * only exec sessions and followed logs; other jobs run on.
  */
 export const jobCancelSchema = z.object({ jobId: jobIdSchema });
+
+/** Kinds an agent stops midway on `job:cancel`: sessions, builds (the running step is killed, nothing tagged), transfers. */
+export const CANCELLABLE_JOB_KINDS: ReadonlySet<string> = new Set(['container.exec', 'container.logs', 'image.build', 'image.pull', 'image.push', 'image.load', 'image.import']);
 export type JobCancel = z.infer<typeof jobCancelSchema>;
 
 /** Hub → agent: keystrokes for a `container.exec` job's terminal. */

@@ -11,7 +11,7 @@ import { SESSION_COOKIE, authenticate, checkPassword, cookieValue, createApiToke
 import { getBuild, parseGitContext, readUpload, startBuild } from '../services/builds.js';
 import { getHost, hostForToken, listHosts } from '../services/hosts.js';
 import { listContainers, listImages } from '../services/inventory.js';
-import { dispatchJob, startJob } from '../services/jobs.js';
+import { cancelJob, dispatchJob, startJob } from '../services/jobs.js';
 import { actorOf, requireRole, type Principal } from '../services/principal.js';
 import { containerRoutes } from './container-routes.js';
 import { hostAgentRoutes } from './host-agent-routes.js';
@@ -128,6 +128,11 @@ route('GET', '/api/v1/jobs/:id', async ({ hub, res, params, principal }) => {
   const job = await hub.prisma.job.findUnique({ where: { id: params.id! } });
   if (!job) throw new ApiError('not-found', `no job ${params.id}`);
   sendJson(res, 200, { id: job.id, kind: job.kind, status: job.status, result: job.result, error: job.error });
+});
+
+route('POST', '/api/v1/jobs/:id/cancel', async ({ hub, res, params, principal }) => {
+  await cancelJob(hub, await principal(), params.id!);
+  sendJson(res, 202, { id: params.id, cancelling: true });
 });
 
 route('GET', '/api/v1/builds/:id', async ({ hub, res, params, principal, url }) => {

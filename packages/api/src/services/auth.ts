@@ -57,7 +57,7 @@ export async function authenticate(prisma: Prisma, headers: { authorization?: st
   if (session) {
     const row = await prisma.session.findUnique({ where: { tokenHash: hashToken(session) }, include: { user: true } });
     if (!row || row.expiresAt < new Date() || row.user.disabled) return null;
-    return { userId: row.userId, email: row.user.email, name: row.user.name, role: row.user.role, via: 'session' };
+    return { userId: row.userId, email: row.user.email, name: row.user.name, role: row.user.role, via: 'session', sessionId: row.id };
   }
   return null;
 }

@@ -116,7 +116,7 @@ function buildView(b: {
     hostId: b.hostId,
     host: b.host.name,
     actor: b.actor,
-    status: b.status as 'queued' | 'running' | 'succeeded' | 'failed',
+    status: b.status as 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled',
     tags: b.tags,
     imageId: b.imageId,
     error: b.error,

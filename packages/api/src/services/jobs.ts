@@ -1,5 +1,5 @@
 import { appendAudit, type Prisma } from '@drydock/db';
-import { jobSpecSchema, type JobEventEnvelope, type JobSpec, type JobSpecInput } from '@drydock/protocol';
+import { CANCELLABLE_JOB_KINDS, jobSpecSchema, type JobEventEnvelope, type JobSpec, type JobSpecInput } from '@drydock/protocol';
 import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { getHost } from './hosts.js';
@@ -140,15 +140,17 @@ export async function recordJobEvent(hub: Hub, hostId: string, env: JobEventEnve
       Object.assign(jobData, { status: 'succeeded', finishedAt: at });
       Object.assign(buildData, { status: 'succeeded', finishedAt: at });
       break;
-    case 'failed':
+    case 'failed': {
       if (closed) {
         Object.assign(jobData, { status: 'succeeded', finishedAt: at });
         break;
       }
-      Object.assign(jobData, { status: 'failed', finishedAt: at, error: e.message });
-      Object.assign(buildData, { status: 'failed', finishedAt: at, error: e.message });
-      if (buildId && e.step !== null) await prisma.buildStep.updateMany({ where: { buildId, index: e.step }, data: { status: 'failed' } });
+      const status = e.code === 'cancelled' ? 'cancelled' : 'failed';
+      Object.assign(jobData, { status, finishedAt: at, error: e.message });
+      Object.assign(buildData, { status, finishedAt: at, error: e.message });
+      if (buildId && e.step !== null) await prisma.buildStep.updateMany({ where: { buildId, index: e.step }, data: { status } });
       break;
+    }
   }
   const updated = await prisma.job.update({ where: { id: job.id }, data: jobData });
   if (buildId && Object.keys(buildData).length > 0) await prisma.build.update({ where: { id: buildId }, data: buildData });
@@ -163,7 +165,7 @@ export async function recordJobEvent(hub: Hub, hostId: string, env: JobEventEnve
       target: spec.success ? jobTarget(spec.data) : null,
       digest: result.digest ?? result.imageId ?? null,
       params: { job: job.id, ...(closed ? { closed: true } : e.type === 'failed' ? { error: e.message, code: e.code } : {}) },
-      outcome: e.type === 'failed' && !closed ? 'failure' : 'success',
+      outcome: e.type === 'failed' && !closed ? (e.code === 'cancelled' ? 'cancelled' : 'failure') : 'success',
       createdAt: at,
     });
     hub.bus.emit('changed', { topic: 'audit' });
@@ -174,6 +176,46 @@ export async function recordJobEvent(hub: Hub, hostId: string, env: JobEventEnve
     if (buildId) hub.bus.emit('changed', { topic: 'builds', hostId });
   }
   return true;
+}
+
+/**
+ * Asks the job's agent to stop it (operators and admins; a refusal is
+ * audited, as is the request). The job ends `cancelled` when the agent's
+ * `failed`/`cancelled` event arrives; one the agent never reported on (its
+ * host offline) ends `cancelled` at once and is not sent again. One already
+ * ended is a conflict.
+ */
+export async function cancelJob(hub: Hub, by: Principal, jobId: string): Promise<void> {
+  const job = await hub.prisma.job.findUnique({ where: { id: jobId }, include: { host: { select: { name: true } } } });
+  if (!job) throw new ApiError('not-found', `no job ${jobId}`);
+  const spec = jobSpecSchema.safeParse(job.spec);
+  const audit = (outcome: string, params: Record<string, unknown>) =>
+    appendAudit(hub.prisma, {
+      actor: actorOf(by),
+      actorName: by.email,
+      action: 'job.cancel',
+      hostId: job.hostId,
+      hostName: job.host.name,
+      target: spec.success ? jobTarget(spec.data) : null,
+      params: { job: job.id, kind: job.kind, ...params },
+      outcome,
+    }).then(() => hub.bus.emit('changed', { topic: 'audit' }));
+  if (!hasRole(by, 'operator')) {
+    await audit('denied', { reason: `${by.role} may not cancel jobs` });
+    throw new ApiError('forbidden', `operator role required to cancel a job (you are ${by.role})`);
+  }
+  if (!CANCELLABLE_JOB_KINDS.has(job.kind)) throw new ApiError('bad-request', `a ${job.kind} job cannot be cancelled midway`);
+  if (job.status !== 'running' && job.status !== 'queued') throw new ApiError('conflict', `job ${job.id} is ${job.status}`);
+  if (!hub.agents.cancelJob) throw new ApiError('unavailable', 'this hub cannot reach agents to cancel jobs');
+  await audit('success', {});
+  hub.agents.cancelJob(job.hostId, job.id);
+  const unheard = { status: 'cancelled' as const, finishedAt: new Date(), error: 'cancelled before it started' };
+  const { count } = await hub.prisma.job.updateMany({ where: { id: job.id, status: 'queued', lastSeq: 0 }, data: unheard });
+  if (count > 0) {
+    await hub.prisma.build.updateMany({ where: { jobId: job.id }, data: unheard });
+    hub.bus.emit('changed', { topic: 'jobs', hostId: job.hostId });
+    hub.bus.emit('changed', { topic: 'builds', hostId: job.hostId });
+  }
 }
 
 export async function listJobs(prisma: Prisma, opts: { active?: boolean | undefined; take?: number | undefined }) {
@@ -190,6 +232,8 @@ export async function listJobs(prisma: Prisma, opts: { active?: boolean | undefi
     kind: j.kind,
     actor: j.actor,
     status: j.status,
+    /** Whether the agent can stop it midway (POST /api/v1/jobs/:id/cancel). */
+    cancellable: CANCELLABLE_JOB_KINDS.has(j.kind),
     progress: j.progress as { label: string; bytes: number; total: number | null } | null,
     error: j.error,
     buildId: j.build?.id ?? null,

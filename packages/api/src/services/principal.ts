@@ -9,6 +9,8 @@ export interface Principal {
   role: Role;
   via: 'session' | 'token';
   tokenName?: string;
+  /** The session row behind a browser request (a password change keeps it). */
+  sessionId?: string;
 }
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };

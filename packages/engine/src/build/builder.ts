@@ -2,7 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Digest } from '../digest.js';
 import { DrydockError, isDrydockError } from '../errors.js';
-import { emit, type OperationContext } from '../events.js';
+import { checkCancelled, emit, type OperationContext } from '../events.js';
 import { applyInstruction } from '../image/changes.js';
 import { serializeConfig, type ContainerConfig, type ImageConfig } from '../image/config.js';
 import { formatPlatform, parsePlatform, platformMatches, type Platform } from '../image/platform.js';
@@ -83,6 +83,7 @@ export async function buildImage(deps: BuildDeps, ctx: OperationContext, req: Bu
       const started = Date.now();
       emit(ctx, { type: 'engine:build:step', step, name: `${label(i + 2, count)} ${describe(node)}` });
       try {
+        checkCancelled(ctx, 'the build');
         await runStep(deps, ctx, cache, state, node, { buildArgs, globals, noCache: req.noCache ?? false, step, results, plan, context: req.context, fileName, secrets: req.secrets ?? {}, epoch: req.sourceDateEpoch });
       } catch (err) {
         const message = isDrydockError(err) ? err.message : (err as Error).message;
@@ -95,6 +96,7 @@ export async function buildImage(deps: BuildDeps, ctx: OperationContext, req: Bu
     results.set(stage.index, state);
   }
 
+  checkCancelled(ctx, 'the build'); // nothing is tagged after a cancel
   const final = results.get(stages[stages.length - 1]!.index)!;
   let id = final.imageId ?? commitConfig(deps, final, null);
   if (req.labels && Object.keys(req.labels).length > 0) {
@@ -175,7 +177,7 @@ async function runStep(deps: BuildDeps, ctx: OperationContext, cache: BuildCache
           throw err;
         });
         try {
-          await runCommand({ runtime: deps.runtime(), bundleRoot: deps.bundleRoot }, root, k, container, args, runArgs, network, onOutput, attached.oci);
+          await runCommand({ runtime: deps.runtime(), bundleRoot: deps.bundleRoot }, root, k, container, args, runArgs, network, onOutput, attached.oci, ctx.signal);
         } finally {
           attached.release();
           rmSync(scratch, { recursive: true, force: true });

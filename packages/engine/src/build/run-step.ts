@@ -14,7 +14,8 @@ import type { ContainerConfig } from '../image/config.js';
  * does: the image's user, env and working dir plus the build args in effect,
  * no entrypoint, hostname `buildkitsandbox`, the host's network (or none for
  * `RUN --network=none`), plus the step's `RUN --mount`s. Output lines
- * go to `onOutput`; a non-zero exit fails with BuildKit's message.
+ * go to `onOutput`; a non-zero exit fails with BuildKit's message. `signal`
+ * kills the command's container; the step then fails with `cancelled`.
  */
 export async function runCommand(
   deps: { runtime: OciRuntime; bundleRoot: string },
@@ -26,6 +27,7 @@ export async function runCommand(
   network: 'host' | 'none',
   onOutput: (stream: 'stdout' | 'stderr', text: string) => void,
   mounts: OciMount[] = [],
+  signal?: AbortSignal,
 ): Promise<void> {
   const dir = join(deps.bundleRoot, key);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -50,7 +52,8 @@ export async function runCommand(
           cb();
         },
       });
-    const state = await runForeground({ id: key, dir, runtime: deps.runtime.toJSON(), tty: false }, { stdout: sink('stdout'), stderr: sink('stderr') });
+    const state = await runForeground({ id: key, dir, runtime: deps.runtime.toJSON(), tty: false }, { stdout: sink('stdout'), stderr: sink('stderr'), ...(signal ? { signal } : {}) });
+    if (signal?.aborted) throw new DrydockError('cancelled', 'the build was cancelled');
     if (state.exitCode !== 0) {
       const shown = JSON.stringify(args.join(' '));
       const why = state.error ? `: ${state.error}` : '';

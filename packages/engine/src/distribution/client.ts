@@ -21,6 +21,8 @@ export interface RegistryOptions {
   /** Attempts for requests that can be repeated (GETs, HEADs, bodies in memory). */
   attempts?: number;
   userAgent?: string;
+  /** Aborts every request (and body transfer) in flight; they then fail with `cancelled`. */
+  signal?: AbortSignal;
 }
 
 export type Body = string | Buffer | Readable;
@@ -73,6 +75,7 @@ export class RegistryClient {
     const attempts = replayable ? (this.opts.attempts ?? 3) : 1;
     for (let attempt = 1; ; attempt++) {
       try {
+        if (this.opts.signal?.aborted) throw cancelled(method, this.url(path));
         const res = await this.authorizedRequest(method, path, opts, replayable);
         if (transientStatus(res.statusCode) && attempt < attempts) {
           await res.body.dump();
@@ -82,6 +85,7 @@ export class RegistryClient {
         if (opts.expect && !opts.expect.includes(res.statusCode)) throw await responseError(method, this.url(path), res);
         return res;
       } catch (err) {
+        if (this.opts.signal?.aborted && !isDrydockError(err, 'cancelled')) throw cancelled(method, this.url(path), err);
         if (attempt >= attempts || isDrydockError(err) || !transientError(err)) throw isDrydockError(err) ? err : networkError(method, this.url(path), err);
         await backoff(attempt);
       }
@@ -118,6 +122,7 @@ export class RegistryClient {
       headers: { 'user-agent': this.opts.userAgent ?? 'drydock', ...opts.headers, ...(authorization ? { authorization } : {}) },
       body: opts.body ?? null,
       dispatcher: this.dispatcher,
+      ...(this.opts.signal ? { signal: this.opts.signal } : {}),
     });
   }
 
@@ -254,4 +259,8 @@ export async function responseError(method: string, url: string, res: Response):
   if (res.statusCode === 403) return new DrydockError('unauthorized', detail || 'denied: requested access to the resource is denied');
   if (res.statusCode === 404) return new DrydockError('not-found', detail || `${method} ${url}: not found`);
   return new DrydockError('registry', `${detail || `unexpected status ${res.statusCode}`} (${method} ${url})`);
+}
+
+function cancelled(method: string, url: string, cause?: unknown): DrydockError {
+  return new DrydockError('cancelled', `${method} ${url}: cancelled`, { cause });
 }

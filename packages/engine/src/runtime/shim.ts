@@ -123,6 +123,8 @@ export interface ForegroundIo {
   stderr: Writable;
   /** Called once the process runs (e.g. to print nothing, or record the start). */
   onStart?: (state: ContainerState) => void;
+  /** Kills the container (SIGKILL) when it fires: the run then ends as killed. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -149,6 +151,7 @@ export function runForeground(config: ShimConfig, io: ForegroundIo): Promise<Con
     proxySignals: ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'],
     ignoreSignals: ['SIGINT', 'SIGQUIT'],
     ...(io.onStart ? { onStart: io.onStart } : {}),
+    ...(io.signal ? { signal: io.signal } : {}),
   });
 }
 

@@ -47,6 +47,8 @@ export interface SuperviseIo {
   ignoreSignals?: NodeJS.Signals[];
   /** Called once the container's process runs. */
   onStart?: (state: ContainerState) => void;
+  /** Kills the container (SIGKILL to its init; the runtime itself if it has not started one yet). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -137,6 +139,10 @@ export async function supervise(config: ShimConfig, io: SuperviseIo = {}): Promi
   const ignore = () => undefined;
   for (const sig of io.proxySignals ?? []) process.on(sig, forward);
   for (const sig of io.ignoreSignals ?? []) process.on(sig, ignore);
+  // Killing the init ends the pid namespace; a runtime that has no container yet is killed itself (the cleanup below deletes any leftover).
+  const abort = () => void runtime.kill(config.id, 'SIGKILL').catch(() => child.kill('SIGKILL'));
+  if (io.signal?.aborted) abort();
+  else io.signal?.addEventListener('abort', abort, { once: true });
   try {
     const status = await exit;
     // The container's processes are gone with its pid namespace; wait briefly for the pipes to drain.
@@ -160,6 +166,7 @@ export async function supervise(config: ShimConfig, io: SuperviseIo = {}): Promi
     return state;
   } finally {
     clearInterval(poll);
+    io.signal?.removeEventListener('abort', abort);
     for (const sig of io.proxySignals ?? []) process.off(sig, forward);
     for (const sig of io.ignoreSignals ?? []) process.off(sig, ignore);
     log.close();

@@ -1,6 +1,7 @@
 import { appendAudit } from '@drydock/db';
 import { z } from 'zod';
 import { createApiToken } from '../../services/auth.js';
+import { changePassword, MIN_PASSWORD } from '../../services/passwords.js';
 import { actorOf } from '../../services/principal.js';
 import { createUser, setRole } from '../../services/users.js';
 import { adminProcedure, authed, publicProcedure, router } from '../trpc.js';
@@ -15,6 +16,14 @@ export const usersRouter = router({
   create: authed
     .input(z.object({ email: z.email(), name: z.string().min(1), password: z.string().min(8), role }))
     .mutation(({ ctx, input }) => createUser(ctx.hub.prisma, ctx.principal, input)),
+  /** One's own password, with the current one; the other sessions end. */
+  changePassword: authed
+    .input(z.object({ currentPassword: z.string().min(1), newPassword: z.string().min(MIN_PASSWORD) }))
+    .mutation(({ ctx, input }) => changePassword(ctx.hub.prisma, ctx.hub.bus, ctx.principal, input)),
+  /** An admin sets another user's password; that user's sessions end. */
+  resetPassword: authed
+    .input(z.object({ id: z.string().min(1), newPassword: z.string().min(MIN_PASSWORD) }))
+    .mutation(({ ctx, input }) => changePassword(ctx.hub.prisma, ctx.hub.bus, ctx.principal, { userId: input.id, newPassword: input.newPassword })),
   setRole: authed.input(z.object({ id: z.string(), role })).mutation(({ ctx, input }) => setRole(ctx.hub.prisma, ctx.principal, input.id, input.role)),
   tokens: authed.query(async ({ ctx }) =>
     (await ctx.hub.prisma.apiToken.findMany({ where: { userId: ctx.principal.userId }, orderBy: { createdAt: 'desc' } })).map((t) => ({

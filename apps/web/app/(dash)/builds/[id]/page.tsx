@@ -74,6 +74,7 @@ export default function BuildPage({ params }: { params: Promise<{ id: string }> 
                 <span className="flex items-center gap-2 text-xs text-slate-500">
                   {s.cached && <Badge tone="blue">CACHED</Badge>}
                   {s.status === 'failed' && <Badge tone="red">failed</Badge>}
+                  {s.status === 'cancelled' && <Badge>cancelled</Badge>}
                   {s.durationMs !== null && s.durationMs !== undefined ? `${(s.durationMs / 1000).toFixed(1)}s` : s.status === 'running' ? <span className="animate-pulse">running…</span> : ''}
                 </span>
               </div>
