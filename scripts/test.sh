@@ -12,7 +12,7 @@ bash scripts/check-tools.sh
 npm run build -w @drydock/db >/dev/null   # prisma generate (the hub's client)
 (cd apps/cli && node build.mjs)
 (cd apps/web && node build.mjs >/dev/null)  # the hub: server bundle + next build (the e2e suite drives it)
-for project in packages/engine packages/registry packages/protocol packages/hosts apps/agent apps/cli packages/db packages/api apps/web; do npx tsc -p "$project/tsconfig.json" --noEmit; done
+for project in packages/engine packages/registry packages/protocol packages/units packages/hosts apps/agent apps/cli packages/db packages/api apps/web; do npx tsc -p "$project/tsconfig.json" --noEmit; done
 npx tsc -p apps/web/tsconfig.server.json --noEmit   # the hub's server and tests (Node types, not Next's)
 
 eval "$(bash scripts/peers.sh)"

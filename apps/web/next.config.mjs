@@ -1,7 +1,7 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // Workspace packages are TypeScript sources.
-  transpilePackages: ['@drydock/api'],
+  transpilePackages: ['@drydock/api', '@drydock/units'],
   typescript: { ignoreBuildErrors: true }, // `tsc -p apps/web` checks types in npm test
   poweredByHeader: false,
   reactStrictMode: true,

@@ -20,14 +20,8 @@ export function Dialog(props: {
   /** Extra buttons left of Cancel (e.g. "Force remove" after a conflict). */
   extra?: ReactNode;
 }) {
-  const { onClose } = props;
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
   return (
-    <div className="fixed inset-0 z-40 flex items-start justify-center bg-slate-900/40 p-4 pt-[12vh]" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+    <Overlay onClose={props.onClose} className="p-4 pt-[12vh]">
       <form
         role="dialog"
         aria-modal="true"
@@ -43,18 +37,32 @@ export function Dialog(props: {
         {props.error && <p role="alert" className="mx-5 mb-3 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700">{props.error}</p>}
         <div className="flex justify-end gap-2 border-t border-slate-100 px-5 py-3">
           {props.extra}
-          <Button type="button" variant="secondary" onClick={onClose}>Cancel</Button>
+          <Button type="button" variant="secondary" onClick={props.onClose}>Cancel</Button>
           <Button type="submit" variant={props.danger ? 'danger' : 'primary'} disabled={props.busy}>{props.busy ? (props.busyLabel ?? 'Working…') : props.submit}</Button>
         </div>
       </form>
+    </Overlay>
+  );
+}
+
+/** The dimmed layer under a dialog: Escape or a click on it calls `onClose`. */
+export function Overlay({ onClose, className, children }: { onClose: () => void; className: string; children: ReactNode }) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+  return (
+    <div className={`fixed inset-0 z-40 flex items-start justify-center overflow-y-auto bg-slate-900/40 ${className}`} onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      {children}
     </div>
   );
 }
 
-/** A labelled field inside a Dialog. */
+/** A labelled form field (in a Dialog or a Modal). */
 export function Field({ label, hint, children }: { label: string; hint?: ReactNode; children: ReactNode }) {
   return (
-    <label className="block">
+    <label className="block text-sm">
       <span className="mb-1 block font-medium text-slate-700">{label}</span>
       {children}
       {hint && <span className="mt-1 block text-xs text-slate-500">{hint}</span>}

@@ -1,24 +1,4 @@
-/**
- * Docker's STATUS column for the dashboard (`Up 3 minutes`, `Exited (0) 2 hours ago`,
- * `Created`), with go-units' HumanDuration — the same rules as the CLI's `ps`
- * (apps/cli/src/views/container-rows.ts), which the browser bundle cannot import.
- */
-export function humanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / 1000);
-  if (seconds < 1) return 'Less than a second';
-  if (seconds === 1) return '1 second';
-  if (seconds < 60) return `${seconds} seconds`;
-  const minutes = Math.trunc(ms / 60_000);
-  if (minutes === 1) return 'About a minute';
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.trunc(ms / 3_600_000 + 0.5);
-  if (hours === 1) return 'About an hour';
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
-  return `${Math.trunc(Math.trunc(ms / 3_600_000) / 24 / 365)} years`;
-}
+import { humanDuration } from '@drydock/units';
 
 export interface ContainerState {
   status: string;
@@ -27,6 +7,11 @@ export interface ContainerState {
   finishedAt: string;
 }
 
+/**
+ * Docker's STATUS column for the dashboard (`Up 3 minutes`, `Exited (0) 2 hours ago`,
+ * `Created`), with go-units' HumanDuration — the same rules as the CLI's `ps`
+ * (apps/cli/src/views/container-rows.ts).
+ */
 export function dockerStatus(c: ContainerState, now = Date.now()): string {
   switch (c.status) {
     case 'running':

@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { dockerStatus, humanDuration } from '../lib/container-status.js';
+import { dockerStatus } from '../lib/container-status.js';
 import { countKinds, diffTree, type DiffNode } from '../lib/diff-tree.js';
 import { shellWords } from '../lib/shell-words.js';
 
 /** The containers page's pure helpers: Docker's STATUS text, the run dialog's command words, the diff tree. */
 describe('container view helpers', () => {
-  it.each([
-    [500, 'Less than a second'],
-    [1000, '1 second'],
-    [59_000, '59 seconds'],
-    [61_000, 'About a minute'],
-    [5 * 60_000, '5 minutes'],
-    [60 * 60_000, 'About an hour'],
-    [5 * 3_600_000, '5 hours'],
-    [3 * 86_400_000, '3 days'],
-  ])('humanDuration(%i) = %s (go-units)', (ms, text) => expect(humanDuration(ms)).toBe(text));
-
   it.each([
     [{ status: 'running', exitCode: 0, startedAt: '2026-01-01T00:00:00Z', finishedAt: '' }, 'Up 3 minutes'],
     [{ status: 'exited', exitCode: 137, startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:01:00Z' }, 'Exited (137) 2 minutes ago'],

@@ -1,15 +1,13 @@
 'use client';
-import { useEffect, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
+import { Overlay } from '../dialog';
+
+export { Field } from '../dialog';
 
 /** A dialog over the page: Escape or the backdrop closes it. */
 export function Modal({ title, onClose, children, wide = false, footer }: { title: ReactNode; onClose: () => void; children: ReactNode; wide?: boolean; footer?: ReactNode }) {
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
   return (
-    <div className="fixed inset-0 z-40 flex items-start justify-center overflow-y-auto bg-slate-900/40 p-6 pt-16" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+    <Overlay onClose={onClose} className="p-6 pt-16">
       <div role="dialog" aria-label={typeof title === 'string' ? title : undefined} className={`w-full ${wide ? 'max-w-5xl' : 'max-w-xl'} rounded-xl bg-white shadow-xl ring-1 ring-slate-200`}>
         <header className="flex items-center justify-between border-b border-slate-100 px-5 py-3">
           <h2 className="text-sm font-semibold text-slate-800">{title}</h2>
@@ -18,18 +16,7 @@ export function Modal({ title, onClose, children, wide = false, footer }: { titl
         <div className="p-5">{children}</div>
         {footer && <footer className="flex justify-end gap-2 border-t border-slate-100 px-5 py-3">{footer}</footer>}
       </div>
-    </div>
-  );
-}
-
-/** A labelled form field. */
-export function Field({ label, hint, children }: { label: string; hint?: ReactNode; children: ReactNode }) {
-  return (
-    <label className="block text-sm">
-      <span className="mb-1 block font-medium text-slate-700">{label}</span>
-      {children}
-      {hint && <span className="mt-1 block text-xs text-slate-400">{hint}</span>}
-    </label>
+    </Overlay>
   );
 }
 
