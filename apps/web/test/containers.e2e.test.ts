@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { ADMIN, startHubWithAgent } from './helpers/hub.js';
+import { launchChromium, screenshot, signedInPage } from './helpers/browser.js';
 
 /**
  * The containers page in Debian's Chromium against a real agent: run a
@@ -12,20 +13,12 @@ describe('containers page in Chromium', () => {
   let s: Awaited<ReturnType<typeof startHubWithAgent>>;
   let browser: Browser;
   let page: Page;
-  const shots = process.env.DRYDOCK_E2E_SCREENSHOTS; // optional: where to save screenshots for a look
-  const shot = async (name: string) => {
-    if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
-  };
+  const shot = (name: string) => screenshot(page, name);
 
   beforeAll(async () => {
     s = await startHubWithAgent({ web: true });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-    await page.goto(`${s.server.url}/login`);
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('me').filter({ hasText: ADMIN.email }).waitFor();
+    browser = await launchChromium();
+    page = await signedInPage(browser, s.server.url, ADMIN);
   });
   afterAll(async () => {
     await browser?.close();

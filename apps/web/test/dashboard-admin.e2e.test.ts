@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import type { HostFacts } from '@drydock/protocol';
 import { startHubServer, type HubServer } from '../server/index.js';
 import { ADMIN } from './helpers/hub.js';
+import { launchChromium, screenshot, signedInPage } from './helpers/browser.js';
 
 const facts = (over: Partial<HostFacts>): HostFacts => ({
   hostname: 'h',
@@ -51,7 +52,7 @@ describe('dashboard at 1280 px', () => {
         },
       ],
     });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -59,15 +60,7 @@ describe('dashboard at 1280 px', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function signIn(email: string, password: string): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    await page.goto(`${server.url}/login`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('me').filter({ hasText: email }).waitFor();
-    return page;
-  }
+  const signIn = (email: string, password: string): Promise<Page> => signedInPage(browser, server.url, { email, password }, { viewport: { width: 1280, height: 800 } });
 
   it('fits the hosts table in its card and keeps long values whole in tooltips', async () => {
     const page = await signIn(ADMIN.email, ADMIN.password);
@@ -89,7 +82,7 @@ describe('dashboard at 1280 px', () => {
     await expect(long.getByRole('link').getAttribute('title')).resolves.toBe('ci-runner-eu-west-3-build-pool-large-instance-0042.internal.example.com');
     await expect(long.locator('[title^="Red Hat Enterprise Linux"]').count()).resolves.toBe(1);
     await expect(long.locator('[title*="runc 1.1.12+ds1-1+deb12u1-with-patches"]').count()).resolves.toBe(1);
-    if (process.env.DRYDOCK_E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.DRYDOCK_E2E_SCREENSHOTS}/hosts-1280.png` });
+    await screenshot(page, 'hosts-1280');
     await page.context().close();
   });
 
@@ -108,7 +101,7 @@ describe('dashboard at 1280 px', () => {
     await page.getByLabel('Confirm new password').fill('ann-second-password');
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.getByRole('status').filter({ hasText: /Password changed; \d+ other sessions? signed out\./ }).waitFor();
-    if (process.env.DRYDOCK_E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.DRYDOCK_E2E_SCREENSHOTS}/users-1280.png`, fullPage: true });
+    await screenshot(page, 'users-1280');
     // The other browser's session ended: its next page load goes to the login page.
     await elsewhere.reload();
     await elsewhere.waitForURL(/\/login$/);

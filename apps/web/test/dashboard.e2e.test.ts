@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { ADMIN, api, startHubWithAgent, tokenFor, trpcMutation } from './helpers/hub.js';
+import { launchChromium, screenshot, signedInPage } from './helpers/browser.js';
 
 /**
  * The dashboard in Debian's Chromium: sign in, see the host online, start a
@@ -9,24 +10,12 @@ import { ADMIN, api, startHubWithAgent, tokenFor, trpcMutation } from './helpers
 describe('dashboard in Chromium', () => {
   let s: Awaited<ReturnType<typeof startHubWithAgent>>;
   let browser: Browser;
-  const shots = process.env.DRYDOCK_E2E_SCREENSHOTS; // optional: where to save screenshots for a look
 
-  async function signIn(email: string, password: string): Promise<Page> {
-    const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
-    await page.goto(`${s.server.url}/login`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('me').filter({ hasText: email }).waitFor();
-    return page;
-  }
-  const shot = async (page: Page, name: string) => {
-    if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
-  };
+  const signIn = (email: string, password: string): Promise<Page> => signedInPage(browser, s.server.url, { email, password });
 
   beforeAll(async () => {
     s = await startHubWithAgent({ web: true });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -48,7 +37,7 @@ describe('dashboard in Chromium', () => {
     const page = await signIn(ADMIN.email, ADMIN.password);
     const host = page.getByTestId('host-row').first();
     await host.getByText('online').waitFor();
-    await shot(page, 'hosts');
+    await screenshot(page, 'hosts');
 
     await page.getByRole('link', { name: 'Builds' }).click();
     await page.getByLabel('Tags').fill('e2e:1');
@@ -62,12 +51,12 @@ describe('dashboard in Chromium', () => {
     await log.getByText('first-line').waitFor();
     // (The RUN sleeps 3 s between its lines: a page that only showed finished builds would show both at once.)
     await expect(log.getByText('last-line').count()).resolves.toBe(0);
-    await shot(page, 'build-running');
+    await screenshot(page, 'build-running');
     await log.getByText('last-line').waitFor({ timeout: 30_000 });
     await page.getByRole('heading', { name: /succeeded/ }).waitFor({ timeout: 30_000 });
     await expect(step.textContent()).resolves.toMatch(/\d+\.\ds/);
     await page.getByTestId('image-id').waitFor();
-    await shot(page, 'build-done');
+    await screenshot(page, 'build-done');
 
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByLabel('Target').fill('e2e:1');
@@ -76,7 +65,7 @@ describe('dashboard in Chromium', () => {
     await expect(row.textContent()).resolves.toContain(ADMIN.email);
     await page.getByRole('button', { name: 'Verify chain' }).click();
     await expect(page.getByTestId('verify-result').textContent()).resolves.toMatch(/Chain intact: \d+ rows verified/);
-    await shot(page, 'audit');
+    await screenshot(page, 'audit');
     await page.context().close();
   });
 
@@ -90,7 +79,7 @@ describe('dashboard in Chromium', () => {
     await page.getByRole('menuitem', { name: 'Push…' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Push' }).click();
     await page.getByRole('alert').filter({ hasText: 'operator role required' }).waitFor();
-    await shot(page, 'images-viewer');
+    await screenshot(page, 'images-viewer');
     const rows = await api(s.server.url, admin)('GET', '/api/v1/audit?action=image.push&actor=vic@example.com');
     expect(rows.body[0]).toMatchObject({ outcome: 'denied', target: 'busybox:latest' });
     await page.context().close();

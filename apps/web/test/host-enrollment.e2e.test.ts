@@ -3,12 +3,13 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSshHost, type SshTestHost } from '../../../packages/hosts/test/helpers/ssh-host.js';
 import { repoRoot } from '../../cli/test/helpers/cli.js';
 import { startHubServer, type HubServer } from '../server/index.js';
 import { ADMIN } from './helpers/hub.js';
+import { launchChromium, screenshot, signedInPage } from './helpers/browser.js';
 
 /**
  * The "Add host" form and the host page in Debian's Chromium, against a real hub, OpenSSH in
@@ -23,10 +24,7 @@ let browser: Browser;
 let page: Page;
 let hubUrlForAgent: string;
 let prefix: string;
-const shots = process.env.DRYDOCK_E2E_SCREENSHOTS; // optional: where to save screenshots for a look
-const shot = async (name: string) => {
-  if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
-};
+const shot = (name: string) => screenshot(page, name);
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), `drydock-enroll-ui-${process.pid}-`));
@@ -37,13 +35,8 @@ beforeAll(async () => {
   hubUrlForAgent = `http://${ssh.peerAddress}:${new URL(server.url).port}`;
   prefix = join(work, 'drydock-agent');
   server.hub.hostAgents = { bundlePath: bundle, install: { prefix, unitName: `drydock-agent-ui-${randomBytes(3).toString('hex')}`, agentRoot: join(work, 'agent-root') }, onlineTimeoutMs: 30_000 };
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-  page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 } })).newPage();
-  await page.goto(`${server.url}/login`);
-  await page.getByLabel('Email').fill(ADMIN.email);
-  await page.getByLabel('Password').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('me').filter({ hasText: ADMIN.email }).waitFor();
+  browser = await launchChromium();
+  page = await signedInPage(browser, server.url, ADMIN, { viewport: { width: 1440, height: 1000 } });
 });
 
 afterAll(async () => {

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { busyboxTar } from '../../cli/test/helpers/cli.js';
 import { tarNames } from './helpers/tar.js';
 import { ADMIN, api, startHubWithAgent, tokenFor } from './helpers/hub.js';
+import { launchChromium, screenshot, signedInPage } from './helpers/browser.js';
 
 /**
  * The images pages in Debian's Chromium at 1280 px: the inventory with its host column,
@@ -16,10 +17,7 @@ describe('images pages in Chromium', () => {
   let browser: Browser;
   let page: Page;
   let hostName: string;
-  const shots = process.env.DRYDOCK_E2E_SCREENSHOTS;
-  const shot = async (name: string) => {
-    if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
-  };
+  const shot = (name: string) => screenshot(page, name);
   const localImages = () => s.cli.run(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout.split('\n').filter(Boolean).sort();
   const busyboxId = () => JSON.parse(s.cli.run(['inspect', 'busybox:latest']).stdout)[0].Id as string;
 
@@ -27,13 +25,8 @@ describe('images pages in Chromium', () => {
     s = await startHubWithAgent({ web: true });
     const auth = `Bearer ${await tokenFor(s.server.url, ADMIN.email, ADMIN.password)}`;
     hostName = (await api(s.server.url, auth)('GET', '/api/v1/hosts')).body[0].name;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true })).newPage();
-    await page.goto(`${s.server.url}/login`);
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('me').filter({ hasText: ADMIN.email }).waitFor();
+    browser = await launchChromium();
+    page = await signedInPage(browser, s.server.url, ADMIN, { viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   });
   afterAll(async () => {
     await browser?.close();

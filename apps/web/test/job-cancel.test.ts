@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { ADMIN, api, startHubWithAgent, tarOf, tokenFor, trpcMutation, until } from './helpers/hub.js';
+import { launchChromium, screenshot, signedInPage } from './helpers/browser.js';
 
 type Setup = Awaited<ReturnType<typeof startHubWithAgent>>;
 
@@ -95,13 +96,8 @@ describe('job cancel', () => {
   });
 
   it('cancels a running build from the task centre', async () => {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    await page.goto(`${s.server.url}/login`);
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('me').filter({ hasText: ADMIN.email }).waitFor();
+    browser = await launchChromium();
+    const page = await signedInPage(browser, s.server.url, ADMIN, { viewport: { width: 1280, height: 800 } });
 
     const context = tarOf({ Dockerfile: 'FROM busybox:latest\nRUN echo waiting && sleep 300\n' });
     const started = await admin('POST', `/api/v1/hosts/${hostId}/builds?t=ui-cancel:1`, context);
@@ -109,7 +105,7 @@ describe('job cancel', () => {
     const tasks = page.getByTestId('tasks');
     const cancel = tasks.getByRole('button', { name: 'Cancel image.build ui-cancel:1' });
     await cancel.waitFor();
-    if (process.env.DRYDOCK_E2E_SCREENSHOTS) await page.screenshot({ path: `${process.env.DRYDOCK_E2E_SCREENSHOTS}/task-centre-cancel.png` });
+    await screenshot(page, 'task-centre-cancel');
     await cancel.click();
     const card = tasks.getByRole('listitem').filter({ hasText: 'ui-cancel:1' });
     await card.getByText('cancelled', { exact: true }).waitFor();
