@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -73,6 +74,16 @@ describe('image save and load', () => {
     expect(loaded).toEqual([{ id, tags: ['app:1', 'registry.local:5000/team/app:2'], replaced: [] }]);
     expect(b.engine.inspect('app:1')).toEqual({ ...a.engine.inspect('app:1'), Metadata: expect.anything() });
     expect(b.leftovers()).toEqual([]);
+  });
+
+  it('loads an archive compressed as a whole (gzip, xz), as docker load does', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const plain = await save(a, ['app:1']);
+    const xz = execFileSync('xz', ['-c'], { input: plain, maxBuffer: 1 << 28 });
+    for (const packed of [gzipSync(plain), xz]) {
+      expect(await b.engine.load(ctx, streamOf(packed))).toEqual([{ id, tags: ['app:1'], replaced: [] }]);
+      expect(b.leftovers()).toEqual([]);
+    }
   });
 
   it('saves every tag of a repository named without a tag, and untagged by ID', async () => {

@@ -43,7 +43,8 @@ export async function loadImages(
   ctx: OperationContext,
   input: Readable,
 ): Promise<LoadedImage[]> {
-  const archive = await StagedArchive.extract(input, deps.tmp);
+  // As `docker load`, the archive itself may be compressed (`docker save | gzip`).
+  const archive = await StagedArchive.extract((await decompress(input)).stream, deps.tmp);
   const staged: StagedBlob[] = [];
   try {
     const pending = archive.has('manifest.json') ? readDockerArchive(archive) : archive.has('index.json') ? readOciLayout(archive) : noManifest();
