@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxTar, cliSandbox, expectCleanFailure, must, sh } from './helpers/cli.js';
@@ -88,6 +89,18 @@ describe('run', () => {
     expect(box.run(['ps', '--format', '{{.Ports}}', '--filter', 'name=web']).stdout).toContain('127.0.0.1:18931->8080/tcp');
     expect(box.run(['rm', '-f', 'web']).stdout).toBe('web\n');
     expect(sh('curl', ['-s', '--max-time', '2', 'http://127.0.0.1:18931/']).status).not.toBe(0);
+  });
+
+  it('rm -f frees a running bridged container while its supervisor frees it too', async () => {
+    // The supervisor releases the network when the process dies, which rm -f causes: both must end clean.
+    for (let i = 0; i < 5; i++) {
+      expect(box.run(['run', '-d', '--name', `race${i}`, '-p', `127.0.0.1:${18940 + i}:8080`, image, 'httpd', '-f', '-p', '8080']).status).toBe(0);
+      const rm = box.run(['rm', '-f', `race${i}`]);
+      expect({ stdout: rm.stdout, stderr: rm.stderr }).toEqual({ stdout: `race${i}\n`, stderr: '' });
+    }
+    await new Promise((r) => setTimeout(r, 500)); // the last supervisors finish releasing
+    expect(readdirSync(join(box.env.DRYDOCK_ROOT, 'containers')).filter((n) => n.endsWith('.release-lock'))).toEqual([]);
+    expect(box.run(['ps', '-a', '--format', '{{.Names}}']).stdout).not.toMatch(/race/);
   });
 
   it('fails cleanly on an unknown image, a bad port and a taken name', () => {

@@ -24,7 +24,7 @@ import type { OciMount } from '../runtime/defaults.js';
 import { hashSources } from './context/hash.js';
 import { cleanSource, hostPath, resolveInTree, type SourceTree } from './context/tree.js';
 import { copyInto } from './copy/copy.js';
-import { acquireDirLock } from './dir-lock.js';
+import { acquireDirLock } from '../store/dir-lock.js';
 
 export type RunMount =
   | { type: 'bind'; target: string; source: string; from?: string; readonly: boolean }

@@ -6,6 +6,8 @@ export function containerPaths(root: string) {
     /** One directory per container: OCI bundle, supervisor state, logs, /etc files. */
     containers: join(root, 'containers'),
     dir: (id: string) => join(root, 'containers', id),
+    /** Held while a container's network and mounts are released (its supervisor and `rm -f` may race). */
+    releaseLock: (id: string) => join(root, 'containers', `${id}.release-lock`),
     /** The OCI runtime's own state (`--root`). */
     runtime: join(root, 'runtime'),
     /** CNI caches, IPAM leases, port reservations. */

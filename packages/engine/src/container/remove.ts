@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { DrydockError } from '../errors.js';
 import { signalContainer, waitForExit } from '../runtime/container.js';
 import type { ContainerDeps } from './deps.js';
-import { releaseContainer, removeContainerDir } from './start.js';
+import { releaseHeld, whileReleasing, removeContainerDir } from './start.js';
 import { containerSummary } from './status.js';
 
 /**
@@ -22,10 +22,12 @@ export async function removeContainer(deps: ContainerDeps, idOrName: string, opt
     await waitForExit(deps.paths.dir(record.id), 10_000);
   }
   await deps.runtime().delete(record.id, { force: true }).catch(() => undefined);
-  await releaseContainer(deps, record.id);
-  deps.snapshotter.remove(record.id);
-  removeContainerDir(deps, record.id);
-  if (opts.volumes) for (const dir of Object.values(record.hostConfig.volumes)) rmSync(dir, { recursive: true, force: true });
-  deps.containers.delete(record.id);
+  await whileReleasing(deps, record.id, async () => {
+    await releaseHeld(deps, record.id);
+    deps.snapshotter.remove(record.id);
+    removeContainerDir(deps, record.id);
+    if (opts.volumes) for (const dir of Object.values(record.hostConfig.volumes)) rmSync(dir, { recursive: true, force: true });
+    deps.containers.delete(record.id);
+  });
   return idOrName;
 }

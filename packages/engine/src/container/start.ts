@@ -8,6 +8,7 @@ import { buildSpec, prepareBundle, type NetworkMode } from '../runtime/spec.js';
 import { isMountPoint } from '../snapshot/mount.js';
 import type { ContainerDeps } from './deps.js';
 import { hostname as systemHostname } from 'node:os';
+import { acquireDirLock } from '../store/dir-lock.js';
 
 /** How a started container is supervised. */
 export interface StartOptions {
@@ -82,6 +83,25 @@ export async function startContainer(deps: ContainerDeps, id: string, opts: Star
  * process ends, and any later command calls it for containers whose shim died.
  */
 export async function releaseContainer(deps: ContainerDeps, id: string): Promise<void> {
+  await whileReleasing(deps, id, () => releaseHeld(deps, id));
+}
+
+/**
+ * Runs `fn` holding the container's release lock. A container's supervisor frees it when
+ * its process exits, which `rm -f` (or `stop`) causes while it frees it too: one at a time,
+ * the second finds it freed.
+ */
+export async function whileReleasing<T>(deps: ContainerDeps, id: string, fn: () => Promise<T>): Promise<T> {
+  const unlock = (await acquireDirLock(deps.paths.releaseLock(id), { wait: true, pollMs: 20 }))!;
+  try {
+    return await fn();
+  } finally {
+    unlock();
+  }
+}
+
+/** Frees the container's mounts and network; the caller holds the release lock. */
+export async function releaseHeld(deps: ContainerDeps, id: string): Promise<void> {
   const target = deps.snapshotter.plan(id).target;
   if (isMountPoint(target)) deps.snapshotter.unmount(target, { lazy: true });
   await deps.networks.detach(id);

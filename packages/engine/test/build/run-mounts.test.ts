@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acquireDirLock } from '../../src/build/dir-lock.js';
+import { acquireDirLock } from '../../src/store/dir-lock.js';
 import { parseRunFlags } from '../../src/build/run-mounts.js';
 import { isDrydockError } from '../../src/errors.js';
 
