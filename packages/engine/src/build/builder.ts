@@ -5,7 +5,7 @@ import { DrydockError, isDrydockError } from '../errors.js';
 import { checkCancelled, emit, type OperationContext } from '../events.js';
 import { applyInstruction } from '../image/changes.js';
 import { serializeConfig, type ContainerConfig, type ImageConfig } from '../image/config.js';
-import { formatPlatform, parsePlatform, platformMatches, type Platform } from '../image/platform.js';
+import { formatPlatform, parsePlatform, platformMatches, platformOf, type Platform } from '../image/platform.js';
 import { refInput } from '../image/ref-input.js';
 import { parseTagTarget, resolveImage } from '../image/resolve.js';
 import { parseDockerfile } from '../dockerfile/parser/index.js';
@@ -332,9 +332,9 @@ function fromStage(deps: BuildDeps, results: Map<number, StageState>, plan: Retu
   }
   const { id } = resolveImage(deps.images, base);
   const config = deps.images.config(id);
-  if (platform && !platformMatches(platform, { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) })) {
+  if (platform && !platformMatches(platform, platformOf(config))) {
     // Nothing here pulls another platform's variant or emulates it: say so rather than build the wrong thing.
-    throw new DrydockError('unsupported', `image ${base} is ${formatPlatform({ os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) })}, not the requested ${formatPlatform(platform)}`);
+    throw new DrydockError('unsupported', `image ${base} is ${formatPlatform(platformOf(config))}, not the requested ${formatPlatform(platform)}`);
   }
   // BuildKit gives every stage a PATH when its base image has none.
   const env = config.config?.Env ?? [];

@@ -10,7 +10,7 @@ import type { Db } from '../store/database.js';
 import type { ImageStore, LayerRecord } from '../store/image-store.js';
 import { buildImage, type BuildRequest } from './builder.js';
 import { BuildCache } from './cache.js';
-import { clearHashCache, loadHashCache, saveHashCache } from './context/hash.js';
+import { clearHashCache, saveHashCache, useHashCacheFile } from './context/hash.js';
 import { copyInputs, copyStep } from './copy-step.js';
 import type { BuildDeps } from './deps.js';
 
@@ -63,7 +63,7 @@ export function buildService(base: { root: string; db: Db; images: ImageStore; c
   };
   return {
     build: async (ctx: OperationContext, req: BuildRequest) => {
-      loadHashCache(fileDigests);
+      useHashCacheFile(fileDigests);
       try {
         return await buildImage(deps, ctx, req);
       } finally {

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { algorithmOf, DigestingStream, isDigest, sha256, shortId, type Digest } from '../digest.js';
 import { DrydockError, isDrydockError } from '../errors.js';
 import { emit, type OperationContext } from '../events.js';
@@ -13,12 +14,11 @@ import { hostPlatform } from '../time.js';
 import { repositoryScope } from './auth.js';
 import { RegistryClient, transientError, type RegistryOptions, type Response } from './client.js';
 import type { DistributionDeps } from './deps.js';
-import { formatPlatform, platformMatches, type Platform } from '../image/platform.js';
+import { formatPlatform, platformMatches, platformOf, type Platform } from '../image/platform.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, parseManifest, selectPlatform } from './manifest.js';
 import { mapLimit } from './pool.js';
 import { byteProgress } from './progress.js';
 import { registryHost } from './registry-host.js';
-import { readFile } from 'node:fs/promises';
 
 export interface PullOptions extends RegistryOptions {
   /** Pull every tag of the repository (`docker pull -a`). */
@@ -95,7 +95,7 @@ async function pullOne(deps: DistributionDeps, ctx: OperationContext, client: Re
     deps.content.discard(configBlob);
     throw new DrydockError('registry', `malformed manifest: ${familiarString(ref)}: ${manifest.layers.length} layers for ${diffIds.length} diff IDs in the config`);
   }
-  const actual = { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) };
+  const actual = platformOf(config);
   if (opts.platform && !platformMatches(opts.platform, actual)) {
     deps.content.discard(configBlob);
     throw new DrydockError(
@@ -184,14 +184,6 @@ async function fetchConfig(deps: DistributionDeps, client: RegistryClient, repos
   }
 }
 
-/**
- * Downloads a layer and stores it by diff ID in one pass: the response is
- * digested as it streams into the decompressor and the store, and nothing is
- * published before both digests check out — the blob's against the manifest
- * (read to the end even when decompression fails first, so a corrupt blob is
- * reported as such) and the tar's against the config's diff ID.
- * A download cut off by the network starts again.
- */
 /** One layer to fetch: where from, what it must digest to, and who reports progress. */
 interface LayerFetch {
   deps: DistributionDeps;
@@ -203,6 +195,7 @@ interface LayerFetch {
   scopes: string[];
 }
 
+/** A layer into the store by diff ID (see downloadOnce); a download cut off by the network starts again. */
 async function downloadLayer(job: LayerFetch): Promise<LayerInput> {
   const { ctx, desc } = job;
   const id = shortId(desc.digest);
@@ -216,6 +209,13 @@ async function downloadLayer(job: LayerFetch): Promise<LayerInput> {
   }
 }
 
+/**
+ * Downloads a layer and stores it by diff ID in one pass: the response is
+ * digested as it streams into the decompressor and the store, and nothing is
+ * published before both digests check out — the blob's against the manifest
+ * (read to the end even when decompression fails first, so a corrupt blob is
+ * reported as such) and the tar's against the config's diff ID.
+ */
 async function downloadOnce({ deps, ctx, client, repository, desc, diffId, scopes }: LayerFetch): Promise<LayerInput> {
   const id = shortId(desc.digest);
   const res = await client.request('GET', `/v2/${repository}/blobs/${desc.digest}`, { scopes, expect: [200] });

@@ -32,6 +32,11 @@ export function parsePlatform(spec: string): Platform {
   return { os, architecture: arch, ...(variant !== undefined ? { variant } : {}) };
 }
 
+/** The platform an image config declares. */
+export function platformOf(config: { os: string; architecture: string; variant?: string | undefined }): Platform {
+  return { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) };
+}
+
 export function formatPlatform(p: Platform): string {
   return [p.os, p.architecture, ...(p.variant ? [p.variant] : [])].join('/');
 }

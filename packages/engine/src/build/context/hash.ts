@@ -72,6 +72,16 @@ interface CachedDigest {
 const fileDigests = new Map<string, CachedDigest>();
 /** Whether a digest was computed since the cache was loaded or saved. */
 let unsaved = false;
+/** The cache file of the state root in use, read on the first file digest (a build may hash nothing). */
+let cacheFile: string | undefined;
+let cacheLoaded = false;
+
+/** Names the file that keeps digests between builds; it is read when a file is first hashed. */
+export function useHashCacheFile(file: string): void {
+  if (file === cacheFile) return;
+  cacheFile = file;
+  cacheLoaded = false;
+}
 
 /** Forgets the per-file digest cache (tests; or after rewriting files within one mtime tick). */
 export function clearHashCache(): void {
@@ -201,6 +211,10 @@ function record(state: HashState, tree: SourceTree, name: string, { rel, stat }:
 }
 
 function fileDigest(state: HashState, path: string, st: Stats): string {
+  if (!cacheLoaded && cacheFile !== undefined) {
+    cacheLoaded = true;
+    loadHashCache(cacheFile);
+  }
   const cached = fileDigests.get(path);
   if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs && cached.ctimeMs === st.ctimeMs && cached.ino === st.ino) {
     // Moved to the end: the map's order is least recently used first.
