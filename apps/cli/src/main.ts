@@ -1,13 +1,12 @@
 import { VERSION } from './version.js';
+import { exitOnClosedStdout } from './stdout.js';
 
 /**
  * The entry point stays tiny: `--version` answers without loading the command
  * tree, and everything else is loaded on demand.
  */
 const argv = process.argv;
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-});
+exitOnClosedStdout();
 if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-v')) {
   process.stdout.write(`Drydock version ${VERSION}\n`);
 } else if (argv[2] === '__shim' && argv[3]) {

@@ -16,6 +16,7 @@ import './views/render.js';
 import './views/image-rows.js';
 import './views/container-rows.js';
 import { main, prepareProgram } from './program.js';
+import { exitOnClosedStdout } from './stdout.js';
 
 declare global {
   // Set when the snapshot starts (see build.mjs's define and better-sqlite3 shim).
@@ -34,9 +35,7 @@ startupSnapshot.setDeserializeMainFunction(() => {
   globalThis.__drydockEntryUrl = pathToFileURL(entry).href;
   globalThis.__drydockRequire = createRequire(entry);
   process.argv.splice(1, 0, entry);
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-  });
+  exitOnClosedStdout();
   void main(process.argv).then((code) => {
     process.exitCode = code;
   });
