@@ -4,12 +4,14 @@ import { io, type Socket } from 'socket.io-client';
 import { DrydockError, Engine, type distribution } from '@drydock/engine';
 import {
   AGENT_NAMESPACE,
+  CANCELLABLE_JOB_KINDS,
   PROTOCOL_VERSION,
   connectRefusalSchema,
   helloAckSchema,
   parseHubMessage,
   type AgentToHubEvents,
   type HubToAgentEvents,
+  type HostFacts,
   type HostStatus,
   type InventoryFull,
   type JobEventEnvelope,
@@ -19,7 +21,7 @@ import { diskOf, hostFacts, statusMoved } from './facts.js';
 import { answerImageQuery } from './image-query.js';
 import { inventoryDelta, readInventory } from './inventory.js';
 import type { Terminal } from './exec-terminal.js';
-import { CANCELLABLE, SESSIONS, runJob } from './run-job.js';
+import { SESSIONS, runJob } from './run-job.js';
 import { AgentState } from './state.js';
 
 export interface AgentOptions {
@@ -120,8 +122,11 @@ export function startAgent(opts: AgentOptions): Agent {
     }
   };
 
+  // Host facts do not change while the agent runs (its runtime is probed by running it): read once; disk use is fresh each hello.
+  let facts: HostFacts | undefined;
   socket.on('connect', () => {
-    const hello = { protocolVersion: PROTOCOL_VERSION, agentVersion: opts.agentVersion ?? '0.1.0', facts: hostFacts(opts.root), runningJobs: [...running.keys()] };
+    facts ??= hostFacts(opts.root);
+    const hello = { protocolVersion: PROTOCOL_VERSION, agentVersion: opts.agentVersion ?? '0.1.0', facts: { ...facts, disk: diskOf(opts.root) }, runningJobs: [...running.keys()] };
     socket.timeout(30_000).emit('hello', hello, (err, answer) => {
       if (err) {
         // No answer in time on a live connection: start over. (A dropped one reconnects by itself.)
@@ -196,16 +201,12 @@ export function startAgent(opts: AgentOptions): Agent {
   const output = (jobId: string, data: Buffer) => {
     if (ready) socket.emit('exec:output', { jobId, data });
   };
-  socket.on('journal:ack', (payload) => {
-    const msg = parseHubMessage('journal:ack', payload);
-    if (msg.ok) state.set('journal.acked', String(msg.value.seq));
-  });
 
   function start(job: JobStart): void {
     if (!state.addJob(job.jobId, job.spec.kind)) return; // seen before: its events are in the outbox or acked
     const deps = { engine, root: opts.root, token, terminals, output, ...(opts.cli ? { cli: opts.cli } : {}), ...(opts.registry ? { registry: opts.registry } : {}) };
     const abort = new AbortController();
-    if (CANCELLABLE.has(job.spec.kind)) aborts.set(job.jobId, { abort, kind: job.spec.kind });
+    if (CANCELLABLE_JOB_KINDS.has(job.spec.kind)) aborts.set(job.jobId, { abort, kind: job.spec.kind });
     const done = runJob(deps, job, (event) => queue(state.append(job.jobId, event)), abort.signal).finally(() => {
       running.delete(job.jobId);
       aborts.delete(job.jobId);
@@ -241,14 +242,14 @@ export function startAgent(opts: AgentOptions): Agent {
         const now = await readInventory(engine);
         lastInventoryMs = Date.now();
         if (!ready) return;
+        const delta = inventory === undefined ? undefined : inventoryDelta(inventory, now);
         if (inventory === undefined) socket.emit('inventory:full', now);
-        else {
-          const delta = inventoryDelta(inventory, now);
-          if (delta) socket.emit('inventory:delta', delta);
-        }
+        else if (delta) socket.emit('inventory:delta', delta);
+        // The images' total size is read from the store only when the image list moved.
+        const imagesMoved = inventory === undefined || status === undefined || (delta != null && delta.images.upsert.length + delta.images.remove.length > 0);
         inventory = now;
-        const usage = engine.diskUsage().images;
-        const current = { disk: diskOf(opts.root), images: { count: usage.total, bytes: usage.size } };
+        const images = imagesMoved ? imageUsage(engine) : status!.images;
+        const current = { disk: diskOf(opts.root), images };
         if (statusMoved(status, current)) socket.emit('host:status', current);
         status = current;
       }
@@ -306,4 +307,10 @@ export function hasStoredToken(root: string, stateDir?: string): boolean {
   } finally {
     state.close();
   }
+}
+
+/** How many images the store holds and their size, as the hosts page shows them. */
+function imageUsage(engine: Engine): HostStatus['images'] {
+  const usage = engine.diskUsage().images;
+  return { count: usage.total, bytes: usage.size };
 }

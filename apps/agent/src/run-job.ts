@@ -1,6 +1,6 @@
 import type { Engine, EngineEvent, OperationContext } from '@drydock/engine';
 import { DrydockError, distribution, isDrydockError, reference } from '@drydock/engine';
-import { CANCELLABLE_JOB_KINDS, type JobEvent, type JobResult, type JobSpec, type JobStart, type RegistryAccess } from '@drydock/protocol';
+import { type JobEvent, type JobResult, type JobSpec, type JobStart, type RegistryAccess } from '@drydock/protocol';
 import { openSource, writeToSink, type TokenSource } from './data.js';
 import { openTerminal, type Terminal } from './exec-terminal.js';
 import { fetchGitContext, inside } from './git-context.js';
@@ -23,13 +23,6 @@ export interface JobDeps {
   /** How the engine reaches registries on this host (the CLI's Docker config, insecure hosts, certs.d). */
   registry?: () => Promise<distribution.RegistryOptions>;
 }
-
-/**
- * Jobs the hub can cancel midway: sessions, and the long engine operations
- * that take the context's abort signal (a build kills its running step; a
- * pull or push aborts its requests; a load or import its download).
- */
-export const CANCELLABLE = CANCELLABLE_JOB_KINDS;
 
 /** Jobs that run until cancelled (followed logs, exec terminals): an agent that stops ends them. */
 export const SESSIONS: ReadonlySet<string> = new Set(['container.exec', 'container.logs']);
@@ -180,14 +173,8 @@ async function perform(deps: JobDeps, ctx: OperationContext, job: JobStart, sign
       });
       return { imageId };
     }
-    case 'container.diff': {
-      const text = await engine.containers.diff(spec.container);
-      const changes = text
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => ({ kind: l[0] as 'A' | 'C' | 'D', path: l.slice(2) }));
-      return { changes };
-    }
+    case 'container.diff':
+      return { changes: await engine.containers.changes(spec.container) };
     case 'container.export':
       return { bytes: await writeToSink(spec.sink, deps.token, (out) => engine.containers.export(ctx, spec.container, out)) };
     case 'image.pull': {

@@ -8,6 +8,7 @@ import type { OciRuntime } from '../runtime/crun.js';
 import type { LogLine, LogReadOptions } from '../runtime/logs.js';
 import type { ContentStore } from '../store/content-store.js';
 import type { Db } from '../store/database.js';
+import type { Change } from '../snapshot/diff.js';
 import type { ImageStore } from '../store/image-store.js';
 import type { CommitOptions } from './commit.js';
 import { ContainerStore, type ContainerRecord } from './container-store.js';
@@ -146,11 +147,17 @@ export class ContainerService {
     yield* ops.readLogs(ops.containerFiles(d.paths.dir(record.id)).log, opts);
   }
 
-  /** `docker diff`: `A`/`C`/`D` lines, without the /etc files Docker mounts. */
-  async diff(idOrName: string): Promise<string> {
+  /** What changed in the container's filesystem (`A`/`C`/`D` records), without the /etc files Docker mounts. */
+  async changes(idOrName: string): Promise<Change[]> {
     const record = this.store.resolve(idOrName);
-    const { d, ops } = await this.load();
-    return ops.formatChanges(d.snapshotter.changes(record.id, { excludePaths: ETC_MOUNTS }));
+    const { d } = await this.load();
+    return d.snapshotter.changes(record.id, { excludePaths: ETC_MOUNTS });
+  }
+
+  /** `docker diff`: the changes as Docker prints them, one `K /path` line each. */
+  async diff(idOrName: string): Promise<string> {
+    const { ops } = await this.load();
+    return ops.formatChanges(await this.changes(idOrName));
   }
 
   async commit(ctx: OperationContext, idOrName: string, opts: CommitOptions = {}): Promise<Digest> {
