@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { appendAudit, archiveAudit } from '@drydock/db';
+import { appendAudit, archiveAudit, verifyAudit } from '@drydock/db';
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
-import { auditCsv, listAudit, verify } from '../services/audit.js';
+import { auditCsv, listAudit } from '../services/audit.js';
 import { SESSION_COOKIE, authenticate, checkPassword, cookieValue, createApiToken, createSession, endSession } from '../services/auth.js';
 import { getBuild, parseGitContext, readUpload, startBuild } from '../services/builds.js';
 import { getHost, hostForToken, listHosts } from '../services/hosts.js';
@@ -161,7 +161,7 @@ route('GET', '/api/v1/audit', async ({ hub, res, url, principal }) => {
 
 route('GET', '/api/v1/audit/verify', async ({ hub, res, principal }) => {
   await principal();
-  sendJson(res, 200, await verify(hub.prisma));
+  sendJson(res, 200, await verifyAudit(hub.prisma));
 });
 
 // Retention: rows created before `before` go to an archive file anchored in the chain.

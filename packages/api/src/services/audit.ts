@@ -1,4 +1,4 @@
-import { verifyAudit, type Prisma } from '@drydock/db';
+import type { Prisma } from '@drydock/db';
 
 export interface AuditFilter {
   action?: string | undefined;
@@ -43,7 +43,6 @@ export async function listAudit(prisma: Prisma, f: AuditFilter) {
   }));
 }
 
-export const verify = (prisma: Prisma) => verifyAudit(prisma);
 
 const CSV_COLUMNS = ['id', 'time', 'actor', 'actorName', 'action', 'host', 'target', 'digest', 'outcome', 'hash'] as const;
 

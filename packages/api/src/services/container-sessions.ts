@@ -14,14 +14,14 @@ import { actorOf, type Principal } from './principal.js';
 const container = z.string().min(1);
 const size = z.number().int().positive().max(1000);
 
-export const openLogsSchema = z.object({
+const openLogsSchema = z.object({
   hostId: z.string().min(1),
   container,
   /** The last N lines first (`--tail`); all when absent. */
   tail: z.number().int().nonnegative().optional(),
 });
 
-export const openExecSchema = z.object({
+const openExecSchema = z.object({
   hostId: z.string().min(1),
   container,
   cmd: z.array(z.string()).min(1).default(['sh']),

@@ -75,11 +75,11 @@ export function commitContainer(hub: Hub, by: Principal, input: z.input<typeof c
  * Waits for a job to finish and returns its stored row. Polls the row, so it
  * works whichever hub process the agent reports to.
  */
-export async function awaitJob(hub: Hub, jobId: string, timeoutMs = 60_000) {
+async function awaitJob(hub: Hub, jobId: string, timeoutMs = 60_000) {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const job = await hub.prisma.job.findUniqueOrThrow({ where: { id: jobId } });
-    if (job.status === 'succeeded' || job.status === 'failed') return job;
+    if (job.status !== 'queued' && job.status !== 'running') return job; // succeeded, failed or cancelled
     if (Date.now() > end) throw new ApiError('unavailable', `the agent did not answer within ${timeoutMs / 1000} s (job ${jobId})`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -92,7 +92,7 @@ export async function diffContainer(hub: Hub, by: Principal, input: z.input<type
   if (host && !host.connected) throw new ApiError('unavailable', `host ${host.name} is offline`);
   const { jobId } = await queue(hub, by, o.hostId, { kind: 'container.diff', container: o.container });
   const job = await awaitJob(hub, jobId);
-  if (job.status === 'failed') throw new ApiError('bad-request', job.error ?? 'diff failed');
+  if (job.status !== 'succeeded') throw new ApiError('bad-request', job.error ?? `diff ${job.status}`);
   const result = (job.result ?? {}) as { changes?: { kind: 'A' | 'C' | 'D'; path: string }[] };
   return { jobId, changes: result.changes ?? [] };
 }

@@ -60,9 +60,7 @@ export async function enrollHost(prisma: Prisma, enrollToken: string, facts: Hos
       await tx.hostToken.create({ data: { kind: 'host', tokenHash: hashToken(token), hostId: row.hostId } });
       return { hostId: row.hostId, token };
     }
-    let name = row.hostName ?? facts.hostname;
-    for (let i = 2; await tx.host.findUnique({ where: { name } }); i++) name = `${row.hostName ?? facts.hostname}-${i}`;
-    const host = await tx.host.create({ data: { name, facts: facts as object } });
+    const host = await tx.host.create({ data: { name: await freeHostName(tx, row.hostName ?? facts.hostname), facts: facts as object } });
     const token = newToken('ddh');
     await tx.hostToken.create({ data: { kind: 'host', tokenHash: hashToken(token), hostId: host.id } });
     return { hostId: host.id, token };
@@ -77,12 +75,18 @@ export async function enrollHost(prisma: Prisma, enrollToken: string, facts: Hos
 export async function ensureLocalHost(prisma: Prisma, name: string, known?: string): Promise<string> {
   if (known && (await hostForToken(prisma, known))) return known;
   const token = newToken('ddh');
-  await prisma.$transaction(async (tx) => {
-    let hostName = name;
-    for (let i = 2; await tx.host.findUnique({ where: { name: hostName } }); i++) hostName = `${name}-${i}`;
-    const host = await tx.host.create({ data: { name: hostName } });
-    await tx.hostToken.create({ data: { kind: 'host', tokenHash: hashToken(token), hostId: host.id } });
+  const host = await prisma.$transaction(async (tx) => {
+    const created = await tx.host.create({ data: { name: await freeHostName(tx, name) } });
+    await tx.hostToken.create({ data: { kind: 'host', tokenHash: hashToken(token), hostId: created.id } });
+    return created;
   });
-  await appendAudit(prisma, { actor: 'system', action: 'host.enroll', hostName: name, params: { local: true }, outcome: 'success' });
+  await appendAudit(prisma, { actor: 'system', action: 'host.enroll', hostId: host.id, hostName: host.name, params: { local: true }, outcome: 'success' });
   return token;
+}
+
+/** `base`, or `base-2`, `base-3`… : the first name no host has yet. */
+async function freeHostName(tx: Pick<Prisma, 'host'>, base: string): Promise<string> {
+  let name = base;
+  for (let i = 2; await tx.host.findUnique({ where: { name } }); i++) name = `${base}-${i}`;
+  return name;
 }

@@ -151,7 +151,7 @@ export async function startImageUpload(hub: Hub, by: Principal, hostId: string, 
 }
 
 /** Whether a tar (plain or gzip) is an image archive: `manifest.json` (docker save) or `index.json` (OCI layout) at its root. */
-export async function isImageArchive(path: string): Promise<boolean> {
+async function isImageArchive(path: string): Promise<boolean> {
   const head = Buffer.alloc(2);
   const fd = openSync(path, 'r');
   try {

@@ -17,7 +17,7 @@ const JOURNALED = new Set(['image.build', 'image.tag', 'image.rm', 'image.import
 const SESSIONS = new Set(['container.logs', 'container.exec']);
 
 /** The reference a job acts on, for the audit's target column. */
-export function jobTarget(spec: JobSpec): string | null {
+function jobTarget(spec: JobSpec): string | null {
   switch (spec.kind) {
     case 'image.build':
       return spec.tags.join(' ') || null;

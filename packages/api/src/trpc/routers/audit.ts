@@ -1,5 +1,6 @@
+import { verifyAudit } from '@drydock/db';
 import { z } from 'zod';
-import { listAudit, verify } from '../../services/audit.js';
+import { listAudit } from '../../services/audit.js';
 import { authed, router } from '../trpc.js';
 
 export const auditRouter = router({
@@ -23,5 +24,5 @@ export const auditRouter = router({
       }),
     ),
   actions: authed.query(async ({ ctx }) => (await ctx.hub.prisma.auditLog.findMany({ distinct: ['action'], select: { action: true }, orderBy: { action: 'asc' } })).map((r) => r.action)),
-  verify: authed.mutation(({ ctx }) => verify(ctx.hub.prisma)),
+  verify: authed.mutation(({ ctx }) => verifyAudit(ctx.hub.prisma)),
 });
