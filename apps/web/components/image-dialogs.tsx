@@ -1,9 +1,10 @@
 'use client';
 import { useState } from 'react';
-import { download, uploadFile, waitForJob } from '../lib/jobs';
+import { download, jobError, uploadFile } from '../lib/jobs';
 import { trpc } from '../lib/trpc';
 import { shortId, useLive } from '../lib/hooks';
-import { Dialog, Field } from './dialog';
+import { Dialog, Field, selectClass } from './dialog';
+import type { Notice } from './notice-line';
 import { Input } from './ui';
 
 /** One image on one host, as the images pages show it: `ref` is the row's tag, or null for `<none>`. */
@@ -23,15 +24,13 @@ export type ImageDialog =
   | { kind: 'pull'; hostId?: string | undefined }
   | { kind: 'import'; hostId?: string | undefined };
 
-export type Notice = { ok: boolean; text: string } | { ok: null; text: string };
 
 type Action = Parameters<typeof trpc.images.action.mutate>[0]['action'];
 
 /** Runs an image action on a host and waits for its job: resolves with the job's error, or null when it succeeded. */
 async function act(hostId: string, action: Action): Promise<string | null> {
   const { jobId } = await trpc.images.action.mutate({ hostId, action });
-  const done = await waitForJob(jobId);
-  return done.status === 'succeeded' ? null : (done.error ?? 'the job failed');
+  return jobError(jobId);
 }
 
 /** `docker save` of an image on its host, then the browser downloads the tar. */
@@ -40,8 +39,8 @@ export async function saveImage(image: ImageOnHost, notify: (n: Notice) => void)
   notify({ ok: null, text: `Saving ${ref} on ${image.host}…` });
   try {
     const { jobId } = await trpc.images.save.mutate({ hostId: image.hostId, refs: [ref] });
-    const done = await waitForJob(jobId);
-    if (done.status !== 'succeeded') return notify({ ok: false, text: `Save failed: ${done.error}` });
+    const failed = await jobError(jobId);
+    if (failed) return notify({ ok: false, text: `Save failed: ${failed}` });
     download(`/api/v1/jobs/${jobId}/download`);
     notify({ ok: true, text: `Saved ${ref}: the download has started.` });
   } catch (e) {
@@ -60,7 +59,6 @@ function onRegistry(ref: string, host: string): string {
   return `${host}/${registryOf(ref) ? ref.slice(ref.indexOf('/') + 1) : ref}`;
 }
 
-const selectClass = 'block w-full rounded-lg border-0 py-1.5 pl-3 pr-8 text-sm ring-1 ring-inset ring-slate-300';
 
 /** The open dialog of the images pages (tag, push, pull, remove, import), or nothing. */
 export function ImageDialogs({ open, onClose, notify, hosts }: { open: ImageDialog | null; onClose: () => void; notify: (n: Notice) => void; hosts: { id: string; name: string }[] }) {
@@ -272,8 +270,7 @@ function ImportDialog({ hosts, hostId, ...props }: DialogProps & { hosts: { id: 
             const { status, body } = await uploadFile(`/api/v1/hosts/${host}/images/upload?${q}`, file, setSent);
             if (status !== 201 || typeof body.id !== 'string') return typeof body.message === 'string' ? body.message : `upload failed: HTTP ${status}`;
             setSent(1);
-            const done = await waitForJob(body.id);
-            return done.status === 'succeeded' ? null : (done.error ?? 'the job failed');
+            return await jobError(body.id);
           } finally {
             setSent(null);
           }

@@ -1,4 +1,5 @@
-import type { Notice } from './image-dialogs';
+/** A line about the last action: `ok: null` while it works. */
+export type Notice = { ok: boolean; text: string } | { ok: null; text: string };
 
 /** The outcome of the last action: working (grey), done (green) or failed (red, an alert). */
 export function NoticeLine({ notice, onClose }: { notice: Notice | undefined; onClose: () => void }) {

@@ -3,7 +3,7 @@
 export interface JobOutcome {
   id: string;
   kind: string;
-  status: 'succeeded' | 'failed';
+  status: 'succeeded' | 'failed' | 'cancelled';
   result: Record<string, unknown> | null;
   error: string | null;
 }
@@ -12,11 +12,17 @@ export interface JobOutcome {
 export async function waitForJob(id: string): Promise<JobOutcome> {
   for (;;) {
     const res = await fetch(`/api/v1/jobs/${id}`);
-    const body = (await res.json()) as JobOutcome & { status: string; message?: string };
+    const body = (await res.json()) as Omit<JobOutcome, 'status'> & { status: JobOutcome['status'] | 'queued' | 'running'; message?: string };
     if (!res.ok) throw new Error(body.message ?? `job ${id}: HTTP ${res.status}`);
-    if (body.status === 'succeeded' || body.status === 'failed') return body;
+    if (body.status !== 'queued' && body.status !== 'running') return { ...body, status: body.status };
     await new Promise((r) => setTimeout(r, 300));
   }
+}
+
+/** Waits for a job to end: null when it succeeded, else its error. */
+export async function jobError(id: string): Promise<string | null> {
+  const done = await waitForJob(id);
+  return done.status === 'succeeded' ? null : (done.error ?? `the job ${done.status}`);
 }
 
 /** Lets the browser download a URL as a file (the server's Content-Disposition names it). */

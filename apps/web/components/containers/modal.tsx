@@ -2,7 +2,7 @@
 import type { ReactNode } from 'react';
 import { Overlay } from '../dialog';
 
-export { Field } from '../dialog';
+export { Field, selectClass, textareaClass } from '../dialog';
 
 /** A dialog over the page: Escape or the backdrop closes it. */
 export function Modal({ title, onClose, children, wide = false, footer }: { title: ReactNode; onClose: () => void; children: ReactNode; wide?: boolean; footer?: ReactNode }) {
@@ -20,8 +20,6 @@ export function Modal({ title, onClose, children, wide = false, footer }: { titl
   );
 }
 
-export const textareaClass = 'block w-full rounded-lg border-0 px-3 py-1.5 font-mono text-xs text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600 focus:outline-none';
-export const selectClass = 'block w-full rounded-lg border-0 py-1.5 pl-3 pr-8 text-sm ring-1 ring-inset ring-slate-300';
 
 /** Non-empty trimmed lines of a textarea. */
 export const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean);

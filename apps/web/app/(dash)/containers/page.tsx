@@ -10,6 +10,8 @@ import { Badge, Button, Card, ErrorLine, PageTitle, Table } from '../../../compo
 import { dockerStatus, stateTone } from '../../../lib/container-status';
 import { ago, shortId, useLive } from '../../../lib/hooks';
 import { trpc } from '../../../lib/trpc';
+import { NoticeLine, type Notice } from '../../../components/notice-line';
+import { waitForJob } from '../../../lib/jobs';
 
 type Row = NonNullable<Awaited<ReturnType<typeof trpc.containers.list.query>>>[number];
 type Open = { what: 'logs' | 'terminal' | 'diff' | 'commit'; hostId: string; container: { id: string; name: string } };
@@ -23,14 +25,11 @@ function useTick(ms: number) {
   }, [ms]);
 }
 
-/** Waits for a job the hub queued and returns its result (used to attach to a container just run). */
-async function jobResult(jobId: string): Promise<{ containerId?: string }> {
-  for (;;) {
-    const r = (await (await fetch(`/api/v1/jobs/${jobId}`)).json()) as { status: string; result: { containerId?: string } | null; error: string | null };
-    if (r.status === 'succeeded') return r.result ?? {};
-    if (r.status === 'failed') throw new Error(r.error ?? 'the run failed');
-    await new Promise((res) => setTimeout(res, 300));
-  }
+/** Waits for the job that runs a container and returns the container's ID (to attach its logs). */
+async function startedContainer(jobId: string): Promise<string | undefined> {
+  const done = await waitForJob(jobId);
+  if (done.status !== 'succeeded') throw new Error(done.error ?? `the run ${done.status}`);
+  return (done.result as { containerId?: string } | null)?.containerId;
 }
 
 export default function ContainersPage() {
@@ -39,12 +38,12 @@ export default function ContainersPage() {
   const [state, setState] = useState<'all' | 'running' | 'exited'>('all');
   const { data: hosts } = useLive(() => trpc.hosts.list.query(), [], ['hosts']);
   const { data, error } = useLive(() => trpc.containers.list.query({ hostId: hostId || undefined }), [hostId], ['inventory']);
-  const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  const [notice, setNotice] = useState<Notice>();
   const [open, setOpen] = useState<Open>();
   const [running, setRunning] = useState(false);
   const rows = data?.filter((c) => state === 'all' || (state === 'running' ? c.status === 'running' : c.status !== 'running'));
 
-  const say = (ok: boolean, text: string) => setMessage({ ok, text });
+  const say = (ok: boolean, text: string) => setNotice({ ok, text });
   const act = (p: Promise<unknown>, text: string) => p.then(() => say(true, text), (e: Error) => say(false, e.message));
   const show = (what: Open['what'], c: Row) => setOpen({ what, hostId: c.hostId, container: { id: c.id, name: c.name } });
 
@@ -52,7 +51,7 @@ export default function ContainersPage() {
     <>
       <PageTitle sub="Containers on every host, as `drydock ps -a` shows them.">Containers</PageTitle>
       <ErrorLine error={error} />
-      {message && <p role={message.ok ? 'status' : 'alert'} className={`mb-4 rounded-lg px-4 py-2 text-sm ${message.ok ? 'bg-emerald-50 text-emerald-700' : 'bg-red-50 text-red-700'}`}>{message.text}</p>}
+      <NoticeLine notice={notice} onClose={() => setNotice(undefined)} />
       <Card
         title={`${rows?.length ?? 0} containers`}
         actions={
@@ -118,8 +117,8 @@ export default function ContainersPage() {
             setRunning(false);
             say(true, `Starting ${name || 'a container'}`);
             if (attach) {
-              jobResult(jobId).then(
-                (r) => r.containerId && setOpen({ what: 'logs', hostId: host, container: { id: r.containerId, name: name || shortId(r.containerId) } }),
+              startedContainer(jobId).then(
+                (containerId) => containerId && setOpen({ what: 'logs', hostId: host, container: { id: containerId, name: name || shortId(containerId) } }),
                 (e: Error) => say(false, e.message),
               );
             }

@@ -3,9 +3,9 @@ import Link from 'next/link';
 import { useParams, useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { DataTable, type Column } from '../../../../../components/data-table';
-import { ImageDialogs, saveImage, type ImageDialog, type ImageOnHost, type Notice } from '../../../../../components/image-dialogs';
+import { ImageDialogs, saveImage, type ImageDialog, type ImageOnHost } from '../../../../../components/image-dialogs';
 import { JsonTree } from '../../../../../components/json-tree';
-import { NoticeLine } from '../../../../../components/notice-line';
+import { NoticeLine, type Notice } from '../../../../../components/notice-line';
 import { Button, Card, ErrorLine, PageTitle } from '../../../../../components/ui';
 import { ago, formatBytes, shortId, useLive } from '../../../../../lib/hooks';
 import { trpc } from '../../../../../lib/trpc';
@@ -32,8 +32,10 @@ export default function ImagePage() {
   const [notice, setNotice] = useState<Notice>();
   const { data: hosts } = useLive(() => trpc.hosts.list.query(), [], ['hosts']);
   const summary = useLive(async () => (await trpc.inventory.images.query({ hostId, search: hex, all: true })).find((i) => i.id === id) ?? null, [hostId, hex], ['inventory']);
-  const history = useLive(async () => (await trpc.images.history.query({ hostId, ref: id })).map((h, n) => ({ ...h, n })), [hostId, hex], ['inventory']);
-  const inspect = useLive(() => trpc.images.inspect.query({ hostId, ref: id }), [hostId, hex], ['inventory']);
+  // Only the tags of an image can change: reload history and inspect when they do, not on every inventory change.
+  const tags = summary.data?.repoTags.join(' ');
+  const history = useLive(async () => (await trpc.images.history.query({ hostId, ref: id })).map((h, n) => ({ ...h, n })), [hostId, hex, tags]);
+  const inspect = useLive(() => trpc.images.inspect.query({ hostId, ref: id }), [hostId, hex, tags]);
   const img = summary.data;
   const image: ImageOnHost | undefined = img ? { hostId, host: img.host, id, ref: img.repoTags[0] ?? null, repoTags: img.repoTags } : undefined;
 
