@@ -86,6 +86,14 @@ export async function loadImages(
  * one is decompressed into a new blob.
  */
 async function stageLayer(deps: { content: ContentStore; images: ImageStore }, archive: StagedArchive, file: StagedFile, expected: Digest): Promise<LayerInput> {
+  if (file.tar.kind !== 'not-tar') {
+    // A plain tar, inspected while the archive was staged.
+    if (file.digest !== expected) throw layerMismatch(expected, file.digest);
+    if (file.tar.kind === 'bad-tar') throw file.tar.error;
+    const known = deps.images.hasLayer(expected) ? deps.images.layerRecord(expected) : undefined;
+    if (known) return { diffId: expected, size: file.size, unpackedSize: known.unpackedSize };
+    return { diffId: expected, size: file.size, unpackedSize: file.tar.summary.unpackedSize, staged: { digest: file.digest, size: file.size, path: file.path } };
+  }
   const { stream, compression } = await decompress(archive.open(file));
   if (compression === 'none') {
     if (file.digest !== expected) throw layerMismatch(expected, file.digest);

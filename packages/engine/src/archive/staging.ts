@@ -6,6 +6,7 @@ import * as tar from 'tar-stream';
 import { DigestingStream, type Digest } from '../digest.js';
 import { DrydockError } from '../errors.js';
 import { confinedPath } from '../layers/tar-inspector.js';
+import { TarSniffer, type SniffResult } from '../layers/tar-sniffer.js';
 import { stagingName } from '../store/content-store.js';
 
 export interface StagedFile {
@@ -13,6 +14,8 @@ export interface StagedFile {
   path: string;
   digest: Digest;
   size: number;
+  /** The member inspected as a layer tar while it was staged (a layer needs no second read). */
+  tar: SniffResult;
 }
 
 /**
@@ -67,8 +70,9 @@ export class StagedArchive {
       if (header.type === 'file' || header.type === 'contiguous-file') {
         const path = join(this.dir, String(nextId()));
         const digester = new DigestingStream();
-        await pipeline(entry, digester, createWriteStream(path, { highWaterMark: 1 << 20 }));
-        this.files.set(member, { path, digest: digester.digest(), size: digester.bytes });
+        const sniffer = new TarSniffer();
+        await pipeline(entry, digester, sniffer, createWriteStream(path, { highWaterMark: 1 << 20 }));
+        this.files.set(member, { path, digest: digester.digest(), size: digester.bytes, tar: sniffer.result });
       } else {
         if (header.type === 'symlink') this.links.set(member, posix.join(posix.dirname(member), header.linkname ?? ''));
         else if (header.type === 'link') this.links.set(member, header.linkname ?? '');

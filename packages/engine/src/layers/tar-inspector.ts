@@ -35,6 +35,8 @@ export class TarInspector extends Transform {
         this.fail(err as Error);
       }
       stream.on('end', next);
+      // A truncated tar fails the entry too; the extract's own error reports it.
+      stream.on('error', () => {});
       stream.resume();
     });
     this.extract.on('error', (err: Error) => this.fail(err));
