@@ -114,7 +114,7 @@ describe('run', () => {
 });
 
 describe('diff, commit, export', () => {
-  const script = 'mkdir -p /a/b/c && touch /a/b/c/f && touch /etc/newfile && rm /bin/ls && mkdir -p /root/x/y && echo hi > /root/x/y/z && rm -rf /tmp && echo changed >> /etc/passwd';
+  const script = 'mkdir -p /a/b/c && touch /a/b/c/f && touch /etc/newfile && rm /bin/ls && mkdir -p /root/x/y && echo hi > /root/x/y/z && rm -rf /tmp && echo changed >> /etc/passwd && rm -rf /usr/bin && mkdir /usr/bin && touch /usr/bin/fresh';
 
   beforeAll(() => {
     expect(box.run(['run', '--name', 'changes', '--network', 'none', image, 'sh', '-c', script]).status).toBe(0);

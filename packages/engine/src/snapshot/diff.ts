@@ -1,10 +1,10 @@
-import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Dirent, type Stats } from 'node:fs';
 import { Readable } from 'node:stream';
 import { ioError, compareBytes, joinRel } from './confined.js';
 import { isWhiteout, LowerStack, type LowerLayer } from './lower.js';
 import { END_OF_ARCHIVE, encodeHeader, padding } from './tar-writer.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './unpack.js';
-import { OPAQUE_XATTR, OVERLAY_XATTR_PREFIX, readXattrTree, type Xattrs } from './xattr.js';
+import { OPAQUE_XATTR, OVERLAY_XATTR_PREFIX, readXattrsOf, readXattrTree, type Xattrs } from './xattr.js';
 
 /**
  * `docker container diff` and `docker container commit` for an overlay
@@ -20,6 +20,9 @@ import { OPAQUE_XATTR, OVERLAY_XATTR_PREFIX, readXattrTree, type Xattrs } from '
  */
 
 export type ChangeKind = 'A' | 'C' | 'D';
+
+/** getfattr's `-m` for the opaque marker alone. */
+const OPAQUE_PATTERN = `^${OPAQUE_XATTR.replace(/\./g, '\\.')}$`;
 
 export interface Change {
   kind: ChangeKind;
@@ -69,10 +72,18 @@ interface Visit {
  * parents `C`.
  */
 export function changes(upper: string, lowers: readonly (string | LowerLayer)[], opts: DiffOptions = {}): Change[] {
-  const opaqueDirs = opaqueIn(readXattrTree(upper, `^${OPAQUE_XATTR.replace(/\./g, '\\.')}$`));
+  const lower = new LowerStack(lowers);
+  const exclude = excludeSet(opts.excludePaths);
+  // Only a directory that is a directory below too can hide something by being opaque.
+  const shared = sharedDirs(upper, lower, exclude);
+  const opaqueDirs = new Set<string>();
+  for (const [abs, attrs] of readXattrsOf(shared.map((rel) => `${upper}/${rel}`), OPAQUE_PATTERN)) {
+    if (attrs.get(OPAQUE_XATTR)?.toString('latin1') === 'y') opaqueDirs.add(abs.slice(upper.length + 1));
+  }
   const kinds = new Map<string, ChangeKind>();
   const existingDirs = new Set<string>();
-  walkUpper(upper, new LowerStack(lowers), opaqueDirs, excludeSet(opts.excludePaths), (v) => {
+  const added = (rel: string): void => void kinds.set(rel, 'A');
+  const visit = (v: Visit): void => {
     if (v.whiteout) {
       if (v.below) kinds.set(v.rel, 'D');
       return;
@@ -80,7 +91,9 @@ export function changes(upper: string, lowers: readonly (string | LowerLayer)[],
     if (!v.below) kinds.set(v.rel, 'A');
     else if (!v.st.isDirectory() || !v.below.isDirectory() || v.opaque || !sameMeta(v.st, v.below)) kinds.set(v.rel, 'C');
     else existingDirs.add(v.rel);
-  });
+  };
+  // Beneath a directory nothing shows through, every entry is new: listed without a stat.
+  walkUpper(upper, lower, opaqueDirs, exclude, visit, (rel) => listNew(upper, rel, exclude, added));
   for (const rel of [...kinds.keys()]) {
     for (let i = rel.lastIndexOf('/'); i > 0; i = rel.lastIndexOf('/', i - 1)) {
       const parent = rel.slice(0, i);
@@ -195,7 +208,12 @@ async function* generateTar(upper: string, lowers: readonly (string | LowerLayer
  * Depth-first walk of the upper dir (names in byte order), skipping excluded
  * subtrees, never following symlinks; tells `visit` what lies below each path.
  */
-function walkUpper(upper: string, lower: LowerStack, opaqueDirs: Set<string>, exclude: Set<string>, visit: (v: Visit) => void): void {
+/**
+ * Walks the upper dir in byte order, directories before their content.
+ * With `descendNew`, a directory the lower stack does not show through is
+ * handed to it instead of being walked.
+ */
+function walkUpper(upper: string, lower: LowerStack, opaqueDirs: Set<string>, exclude: Set<string>, visit: (v: Visit) => void, descendNew?: (rel: string) => void): void {
   const recurse = (dir: string, mergesBelow: boolean): void => {
     let names: string[];
     try {
@@ -217,15 +235,60 @@ function walkUpper(upper: string, lower: LowerStack, opaqueDirs: Set<string>, ex
       const opaque = st.isDirectory() && opaqueDirs.has(rel);
       const v: Visit = { rel, st, whiteout: isWhiteout(st), opaque, below, mergesBelow: below !== null && below.isDirectory() && !opaque };
       visit(v);
-      if (st.isDirectory()) recurse(rel, v.mergesBelow);
+      if (!st.isDirectory()) continue;
+      if (descendNew && !v.mergesBelow) descendNew(rel);
+      else recurse(rel, v.mergesBelow);
     }
   };
   recurse('', true);
 }
 
+/** The upper dirs that are directories below too (a superset when an ancestor is opaque). */
+function sharedDirs(upper: string, lower: LowerStack, exclude: Set<string>): string[] {
+  const out: string[] = [];
+  const recurse = (dir: string): void => {
+    for (const entry of readDir(upper, dir)) {
+      const rel = joinRel(dir, entry.name);
+      if (!entry.isDirectory() || exclude.has(rel) || !lower.lookup(rel)?.isDirectory()) continue;
+      out.push(rel);
+      recurse(rel);
+    }
+  };
+  recurse('');
+  return out;
+}
+
+/** Everything beneath `dir`, a directory with nothing below it: all `A`, but for stray whiteouts. */
+function listNew(upper: string, dir: string, exclude: Set<string>, add: (rel: string) => void): void {
+  for (const entry of readDir(upper, dir)) {
+    const rel = joinRel(dir, entry.name);
+    if (exclude.has(rel)) continue;
+    if (entry.isCharacterDevice() && isWhiteoutAt(`${upper}/${rel}`)) continue;
+    add(rel);
+    if (entry.isDirectory()) listNew(upper, rel, exclude, add);
+  }
+}
+
+function readDir(upper: string, dir: string): Dirent[] {
+  try {
+    return readdirSync(dir === '' ? upper : `${upper}/${dir}`, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []; // removed while we walk
+    throw ioError(`cannot read ${upper}/${dir}`, err);
+  }
+}
+
+function isWhiteoutAt(path: string): boolean {
+  try {
+    return isWhiteout(lstatSync(path));
+  } catch {
+    return false;
+  }
+}
+
 /** The directories of an overlay upper dir marked opaque, relative to it. */
 export function opaqueDirsOf(upper: string): string[] {
-  return [...opaqueIn(readXattrTree(upper, `^${OPAQUE_XATTR.replace(/\./g, '\\.')}$`))];
+  return [...opaqueIn(readXattrTree(upper, OPAQUE_PATTERN))];
 }
 
 function opaqueIn(xattrs: Map<string, Xattrs>): Set<string> {

@@ -31,18 +31,41 @@ export const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
 export function readXattrTree(dir: string, pattern = '-'): Map<string, Xattrs> {
   const res = run('getfattr', ['-R', '-P', '-h', '-d', '-e', 'base64', '-m', pattern, '--absolute-names', dir]);
   const out = new Map<string, Xattrs>();
+  for (const [abs, attrs] of parseDump(res.stdout.toString('utf8'))) {
+    const rel = abs === dir ? '' : abs.startsWith(`${dir}/`) ? abs.slice(dir.length + 1) : null;
+    if (rel !== null) out.set(rel, attrs);
+  }
+  return out;
+}
+
+/** getfattr's dump (`# file: PATH` then `name=value` lines): absolute path → attributes. */
+function parseDump(dump: string): Map<string, Xattrs> {
+  const out = new Map<string, Xattrs>();
   let current: Xattrs | null = null;
-  for (const line of res.stdout.toString('utf8').split('\n')) {
+  for (const line of dump.split('\n')) {
     if (line.startsWith('# file: ')) {
-      const abs = unquote(line.slice(8));
-      const rel = abs === dir ? '' : abs.startsWith(`${dir}/`) ? abs.slice(dir.length + 1) : null;
-      current = rel === null ? null : new Map();
-      if (rel !== null && current) out.set(rel, current);
+      current = new Map();
+      out.set(unquote(line.slice(8)), current);
     } else if (current && line !== '') {
       const eq = line.indexOf('=');
       const name = unquote(eq < 0 ? line : line.slice(0, eq));
       current.set(name, decodeValue(eq < 0 ? '' : line.slice(eq + 1)));
     }
+  }
+  return out;
+}
+
+/**
+ * Reads the attributes matching `pattern` of the given files (not of what is
+ * beneath them), without following symlinks: path → attributes, files without
+ * matching attributes absent. No process runs for an empty list.
+ */
+export function readXattrsOf(paths: readonly string[], pattern = '-'): Map<string, Xattrs> {
+  const out = new Map<string, Xattrs>();
+  const BATCH = 2000; // well inside ARG_MAX for any path length Linux allows
+  for (let i = 0; i < paths.length; i += BATCH) {
+    const res = run('getfattr', ['-P', '-h', '-d', '-e', 'base64', '-m', pattern, '--absolute-names', '--', ...paths.slice(i, i + BATCH)]);
+    for (const [path, attrs] of parseDump(res.stdout.toString('utf8'))) out.set(path, attrs);
   }
   return out;
 }
