@@ -32,7 +32,7 @@ export function volumeFilter(filters: Record<string, string[]>, known: readonly 
 export function volumeRow(v: VolumeSummary) {
   return {
     Driver: v.record.driver,
-    Labels: Object.entries(v.record.labels).map(([k, val]) => `${k}=${val}`).join(','),
+    Labels: Object.entries(v.record.labels).map(([k, val]) => `${k}=${val}`).sort().join(','),
     Links: 'N/A',
     Mountpoint: v.mountpoint,
     Name: v.record.name,
