@@ -193,10 +193,10 @@ describe('inspect Mounts', () => {
       const ours = box.run(['create', ...args]).stdout.trim();
       const docker = must('docker', ['create', ...args]).trim();
       dockerContainers.push(docker);
+      // Volume sources compared below the volumes directory, an anonymous volume's random name as 'anonymous'.
       const mounts = (text: string) =>
         (JSON.parse(text) as Record<string, unknown>[])
-          .map((m) => ({ ...m, ...(m.Type === 'volume' ? { Source: String(m.Source).replace(/^.*\/volumes\//, ''), Name: m.Destination === '/anon' ? 'anonymous' : m.Name } : {}) }))
-          .map((m) => ({ ...m, Source: String(m.Source).replace(/^[a-f0-9]{64}\//, 'anonymous/') }))
+          .map((m) => (m.Type !== 'volume' ? m : { ...m, Source: String(m.Source).replace(/^.*\/volumes\//, '').replace(/^[a-f0-9]{64}\//, 'anonymous/'), Name: m.Destination === '/anon' ? 'anonymous' : m.Name }))
           .sort((a, b) => String(a.Destination).localeCompare(String(b.Destination)));
       expect(mounts(box.run(['inspect', '-f', '{{json .Mounts}}', ours]).stdout)).toEqual(mounts(must('docker', ['inspect', '-f', '{{json .Mounts}}', docker])));
       // dockerd lists Binds in its map's (random) order.
