@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import type { VolumeSummary } from '@drydock/engine';
 import { confirm } from '../confirm.js';
-import { reportError } from '../errors.js';
+import { eachReported } from '../errors.js';
 import { collect, parseFilters } from '../options.js';
 import { CliExit, openEngine, out } from '../runtime.js';
-import { printInspected } from '../views/inspect-output.js';
+import { inspectEach } from '../views/inspect-output.js';
 
 /** `drydock volume create [NAME] [--label k=v]`: prints the name (an existing volume is not an error). */
 export function defineVolumeCreate(cmd: Command): Command {
@@ -45,10 +45,7 @@ export function defineVolumeInspect(cmd: Command): Command {
     .option('-f, --format <string>', 'Format output using a custom template')
     .action(async (names: string[], opts: { format?: string }) => {
       const { engine } = await openEngine();
-      const found: Record<string, unknown>[] = [];
-      const failed = eachVolume(names, (name) => void found.push(engine.volumes.inspect(name)));
-      await printInspected(found, opts.format);
-      if (failed) throw new CliExit('', 1);
+      await inspectEach(names, opts.format, (name) => engine.volumes.inspect(name));
     });
 }
 
@@ -60,7 +57,7 @@ export function defineVolumeRm(cmd: Command): Command {
     .option('-f, --force', 'Force the removal of one or more volumes')
     .action(async (names: string[], opts: { force?: boolean }) => {
       const { engine, ctx } = await openEngine();
-      const failed = eachVolume(names, (name) => {
+      const failed = await eachReported(names, (name) => {
         engine.volumes.remove(ctx, name, { force: opts.force ?? false });
         out(name);
       });
@@ -89,18 +86,4 @@ export function defineVolumePrune(cmd: Command): Command {
       if (deleted.length > 0) for (const line of ['Deleted Volumes:', ...deleted, '']) out(line);
       out(`Total reclaimed space: ${humanSize(reclaimed)}`);
     });
-}
-
-/** Runs `fn` per volume; a failure is reported and the rest still run. Returns whether any failed. */
-function eachVolume(names: string[], fn: (name: string) => void): boolean {
-  let failed = false;
-  for (const name of names) {
-    try {
-      fn(name);
-    } catch (err) {
-      reportError(err, false);
-      failed = true;
-    }
-  }
-  return failed;
 }
