@@ -67,13 +67,21 @@ export class VolumeStore {
    * Runs `fn`, which records a container that uses `volumes`, in the write
    * transaction that makes sure they exist: a concurrent `volume rm` sees
    * either the volume unused or the container using it, never a container
-   * whose volume is gone.
+   * whose volume is gone. If `fn` throws, no volume it brought is left.
    */
   using<T>(volumes: readonly { name: string; anonymous: boolean }[], fn: () => T): T {
-    return writeTransaction(this.db, () => {
-      for (const v of volumes) this.ensure(v.name, { anonymous: v.anonymous });
-      return fn();
-    });
+    try {
+      return writeTransaction(this.db, () => {
+        for (const v of volumes) this.ensure(v.name, { anonymous: v.anonymous });
+        return fn();
+      });
+    } catch (err) {
+      // Rolled back: the directories made for volumes that are not recorded go too.
+      writeTransaction(this.db, () => {
+        for (const v of volumes) if (!this.get(v.name)) rmSync(join(this.dir, v.name), { recursive: true, force: true });
+      });
+      throw err;
+    }
   }
 
   /** Held while a volume is filled from an image (two containers created at once must not both copy). */

@@ -76,6 +76,16 @@ describe('VolumeStore', () => {
     expect(store.remove('data', { force: true })).toBe(false);
   });
 
+  it('leaves no volume behind when the record that uses it cannot be written', () => {
+    const containers = new ContainerStore(db);
+    const first = container('a'.repeat(64), []);
+    containers.insert(first);
+    const clash = { ...container('b'.repeat(64), [{ name: 'fresh', destination: '/f', readonly: false, anonymous: false, mode: 'z', copy: true }]), name: first.name };
+    expect(() => store.using(clash.hostConfig.volumeMounts, () => containers.insert(clash))).toThrow(expect.objectContaining({ code: 'conflict' }));
+    expect(store.get('fresh')).toBeUndefined();
+    expect(existsSync(join(root, 'volumes', 'fresh'))).toBe(false);
+  });
+
   it('lets two processes create one name and remove their own at once without failing or losing a volume', async () => {
     db.close();
     const worker = resolve(import.meta.dirname, 'fixtures/volume-worker.ts');
