@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { posix } from 'node:path';
 import { DrydockError } from '../errors.js';
 import { ConfinedRoot } from '../snapshot/confined.js';
@@ -90,7 +91,8 @@ export function mountsJson(record: ContainerRecord, volumes: VolumeStore): Recor
  * its symlinks without leaving it.
  */
 export async function populateVolumes(deps: ContainerDeps, id: string, mounts: readonly VolumeMount[]): Promise<void> {
-  const wanted = mounts.filter((m) => m.copy);
+  // A volume that holds something is never filled: no need to mount the rootfs for it.
+  const wanted = mounts.filter((m) => m.copy && readdirSync(deps.volumes.dataPath(m.name)).length === 0);
   if (wanted.length === 0) return;
   const plan = deps.snapshotter.plan(id);
   deps.snapshotter.mount(plan);
