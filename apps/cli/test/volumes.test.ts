@@ -113,6 +113,17 @@ describe('named volumes', () => {
     }
   });
 
+  it('refuse a bad name on run as Docker does (exit 125, nothing created)', () => {
+    const r = both(['run', '--rm', '-v', 'x/y:/x', base, 'true']);
+    expect(r.ours.status).toBe(125);
+    expect(r.docker.status).toBe(125);
+    const reason =
+      'create x/y: "x/y" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path';
+    expect(expectCleanFailure(r.ours)).toBe(`drydock: ${reason}.`);
+    expect(r.docker.stderr).toContain(reason);
+    expect(box.run(['ps', '-a', '-q']).stdout).toBe('');
+  });
+
   it("cannot be removed while any container uses it, with Docker's message and exit code", () => {
     const ids = { ours: box.run(['create', '-v', `${v('busy')}:/data`, base, 'true']).stdout.trim(), docker: must('docker', ['create', '-v', `${v('busy')}:/data`, base, 'true']).trim() };
     dockerContainers.push(ids.docker);
@@ -122,6 +133,11 @@ describe('named volumes', () => {
       expect(r.docker.status).toBe(1);
       expect(expectCleanFailure(r.ours)).toBe(`Error: remove ${v('busy')}: volume is in use - [${ids.ours}]`);
       expect(stripPrefix(r.docker.stderr.trim())).toBe(`remove ${v('busy')}: volume is in use - [${ids.docker}]`);
+    }
+    for (const dangling of ['true', 'false']) {
+      const ls = both(['volume', 'ls', '-q', '--filter', `dangling=${dangling}`, '--filter', `name=^${v('busy')}$`]);
+      expect(ls.ours.stdout).toBe(dangling === 'false' ? `${v('busy')}\n` : '');
+      expect(ls.ours.stdout).toBe(ls.docker.stdout);
     }
     expect(box.run(['rm', ids.ours]).status).toBe(0);
     must('docker', ['rm', ids.docker]);
