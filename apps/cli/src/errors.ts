@@ -26,3 +26,20 @@ export function reportError(error: unknown, debug: boolean): number {
 function oneLine(s: string): string {
   return s.split('\n')[0]!.trim();
 }
+
+/**
+ * Runs `fn` for each name as Docker's multi-object commands do: a failure is
+ * reported as one line and the rest still run. Resolves to whether any failed.
+ */
+export async function eachReported(names: readonly string[], fn: (name: string) => Promise<void> | void): Promise<boolean> {
+  let failed = false;
+  for (const name of names) {
+    try {
+      await fn(name);
+    } catch (err) {
+      reportError(err, false);
+      failed = true;
+    }
+  }
+  return failed;
+}

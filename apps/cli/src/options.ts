@@ -16,3 +16,23 @@ export function parseFilters(values: string[]): Record<string, string[]> {
   }
   return filters;
 }
+
+/** Fails with Docker's text on a filter key the command does not know. */
+export function checkFilterKeys(filters: Record<string, string[]>, known: readonly string[]): void {
+  for (const key of Object.keys(filters)) if (!known.includes(key)) throw new CliExit(`Error: invalid filter '${key}'`, 1);
+}
+
+/** Docker's `label=KEY` (the label is set) or `label=KEY=VALUE` (set to VALUE). */
+export function matchLabel(labels: Record<string, string> | null | undefined, filter: string): boolean {
+  const i = filter.indexOf('=');
+  if (i < 0) return labels?.[filter] !== undefined;
+  return labels?.[filter.slice(0, i)] === filter.slice(i + 1);
+}
+
+/** A true/false filter such as `dangling=` (its first value), or undefined when absent. */
+export function boolFilter(filters: Record<string, string[]>, key: string): boolean | undefined {
+  return filters[key]?.map((v) => {
+    if (!['true', 'false', '1', '0'].includes(v.toLowerCase())) throw new CliExit(`Error: invalid filter '${key}=${v}'`, 1);
+    return v.toLowerCase() === 'true' || v === '1';
+  })[0];
+}

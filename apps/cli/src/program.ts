@@ -16,6 +16,7 @@ import { defineImageLs } from './commands/images-ls.js';
 import { defineImagePull, defineImagePush } from './commands/image-push-pull.js';
 import { defineLogin, defineLogout } from './commands/login.js';
 import { defineSystemDf } from './commands/system-df.js';
+import { defineVolumeCreate, defineVolumeInspect, defineVolumeLs, defineVolumePrune, defineVolumeRm } from './commands/volume.js';
 import { defineContainerCreate, defineContainerRun } from './commands/container-run.js';
 import {
   defineContainerKill,
@@ -106,6 +107,13 @@ function buildProgram(): Command {
     if (name === 'rm') c.alias('remove');
     for (const s of shortcuts) sub(program, s, define);
   }
+
+  const volume = configure(program.command('volume').description('Manage volumes'));
+  sub(volume, 'create', defineVolumeCreate);
+  sub(volume, 'ls', defineVolumeLs, 'list');
+  sub(volume, 'inspect', defineVolumeInspect);
+  sub(volume, 'rm', defineVolumeRm, 'remove');
+  sub(volume, 'prune', defineVolumePrune);
 
   sub(program, 'login', defineLogin);
   sub(program, 'logout', defineLogout);

@@ -13,6 +13,7 @@ import { parseTagTarget, resolveImage } from './image/resolve.js';
 import { inspectImage, listImages, type ImageSummary } from './image/summary.js';
 import { Journal } from './journal.js';
 import { ContainerService } from './container/service.js';
+import { VolumeService } from './volume/service.js';
 import { containerPaths } from './container/paths.js';
 import { readState, shimAlive } from './runtime/container.js';
 import { familiarString } from './reference/index.js';
@@ -47,6 +48,7 @@ export class Engine {
   readonly images: ImageStore;
   readonly journal: Journal;
   readonly containers: ContainerService;
+  readonly volumes: VolumeService;
   private readonly blobs: BlobMetadata;
   private builder: ReturnType<typeof import('./build/service.js').buildService> | undefined;
 
@@ -73,7 +75,8 @@ export class Engine {
     this.images = new ImageStore(this.db, this.content);
     this.journal = new Journal(this.db);
     this.blobs = new BlobMetadata(this.db);
-    this.containers = new ContainerService({ root: opts.root, db: this.db, images: this.images, content: this.content, journal: this.journal });
+    this.volumes = new VolumeService({ root: opts.root, db: this.db, journal: this.journal });
+    this.containers = new ContainerService({ root: opts.root, db: this.db, images: this.images, content: this.content, journal: this.journal, volumes: this.volumes.store });
   }
 
   /** Which containers use an image, and whether they run (read from their state files, synchronously). */
@@ -219,7 +222,7 @@ export class Engine {
   }
 
   diskUsage(): DiskUsage {
-    return diskUsage(this.images);
+    return { ...diskUsage(this.images), volumes: this.volumes.usage() };
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { collect, parseFilters } from '../options.js';
 import { writeFileAtomically } from '../output-file.js';
-import { printInspected } from '../views/inspect-output.js';
+import { inspectEach } from '../views/inspect-output.js';
 import { CliExit, openEngine, out } from '../runtime.js';
 
 /** `drydock container ls` / `ps`: Docker's columns and flags. */
@@ -32,18 +32,7 @@ export function defineContainerInspect(cmd: Command): Command {
     .option('-f, --format <string>', 'Format output using a custom template')
     .action(async (names: string[], opts: { format?: string }) => {
       const { engine } = await openEngine();
-      const found: Record<string, unknown>[] = [];
-      let failed = false;
-      for (const n of names) {
-        try {
-          found.push(await engine.containers.inspect(n));
-        } catch (err) {
-          process.stderr.write(`Error: ${(err as Error).message}\n`);
-          failed = true;
-        }
-      }
-      await printInspected(found, opts.format);
-      if (failed) throw new CliExit('', 1);
+      await inspectEach(names, opts.format, (name) => engine.containers.inspect(name));
     });
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { reportError } from '../errors.js';
+import { eachReported } from '../errors.js';
 import { CliExit, openEngine, out } from '../runtime.js';
 import { shimCommand } from '../shim.js';
 import type { Engine, OperationContext } from '@drydock/engine';
@@ -7,16 +7,10 @@ import type { Engine, OperationContext } from '@drydock/engine';
 /** Runs `fn` for each container, printing what Docker prints; one failure does not stop the rest. */
 async function eachContainer(names: string[], fn: (engine: Engine, ctx: OperationContext, name: string) => Promise<string | void>): Promise<void> {
   const { engine, ctx } = await openEngine();
-  let failed = false;
-  for (const name of names) {
-    try {
-      const echoed = await fn(engine, ctx, name);
-      if (echoed !== undefined) out(echoed);
-    } catch (err) {
-      reportError(err, false);
-      failed = true;
-    }
-  }
+  const failed = await eachReported(names, async (name) => {
+    const echoed = await fn(engine, ctx, name);
+    if (echoed !== undefined) out(echoed);
+  });
   if (failed) throw new CliExit('', 1);
 }
 

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { reportError } from '../errors.js';
-import { CliExit, openEngine } from '../runtime.js';
-import { printInspected } from '../views/inspect-output.js';
+import { openEngine } from '../runtime.js';
+import { inspectEach } from '../views/inspect-output.js';
 
 /** `drydock image inspect [-f FORMAT] IMAGE...`: Docker's JSON array, or a template per image. */
 export function defineImageInspect(cmd: Command): Command {
@@ -11,22 +10,15 @@ export function defineImageInspect(cmd: Command): Command {
     .option('-f, --format <string>', 'Format output using a custom template')
     .action(async (images: string[], opts: { format?: string }) => {
       const { engine } = await openEngine();
-      const found: Record<string, unknown>[] = [];
-      let failed = false;
-      for (const image of images) {
+      await inspectEach(images, opts.format, async (image) => {
         try {
-          found.push(engine.inspect(image));
+          return engine.inspect(image);
         } catch (err) {
           // Top-level `inspect` also finds containers, as Docker's does.
           const container = cmd.parent?.name() === 'drydock' ? await engine.containers.inspect(image).catch(() => undefined) : undefined;
-          if (container) found.push(container);
-          else {
-            reportError(err, false);
-            failed = true;
-          }
+          if (container) return container;
+          throw err;
         }
-      }
-      await printInspected(found, opts.format);
-      if (failed) throw new CliExit('', 1);
+      });
     });
 }

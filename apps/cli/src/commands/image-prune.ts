@@ -1,5 +1,5 @@
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import { confirm } from '../confirm.js';
 import { openEngine, out } from '../runtime.js';
 
 /** `drydock image prune [-a] [-f]`: asks first unless forced, as Docker does. */
@@ -23,15 +23,4 @@ export function defineImagePrune(cmd: Command): Command {
       }
       out(`Total reclaimed space: ${humanSize(result.reclaimed)}`);
     });
-}
-
-async function confirm(warning: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: false });
-  process.stdout.write(`${warning}\nAre you sure you want to continue? [y/N] `);
-  const answer = await new Promise<string>((resolve) => {
-    rl.once('line', resolve);
-    rl.once('close', () => resolve(''));
-  });
-  rl.close();
-  return /^y(es)?$/i.test(answer.trim());
 }

@@ -1,6 +1,6 @@
 import type { ContainerSummary } from '@drydock/engine';
 import { ellipsis, humanDuration, timeAgo, truncateId } from '../format/units.js';
-import { CliExit } from '../runtime.js';
+import { checkFilterKeys, matchLabel } from '../options.js';
 import { goTimeString } from './image-rows.js';
 
 export const CONTAINER_HEADERS: Record<string, string> = {
@@ -37,8 +37,7 @@ export interface ContainerRow {
  * written or its ID prefix). Several values of one key match any of them.
  */
 export function filterContainers(list: ContainerSummary[], filters: Record<string, string[]>): ContainerSummary[] {
-  const known = ['id', 'name', 'status', 'label', 'ancestor'];
-  for (const key of Object.keys(filters)) if (!known.includes(key)) throw new CliExit(`Error: invalid filter '${key}'`, 1);
+  checkFilterKeys(filters, ['id', 'name', 'status', 'label', 'ancestor']);
   const any = (key: string, test: (v: string) => boolean) => !filters[key] || filters[key]!.some(test);
   return list.filter((s) => {
     const r = s.record;
@@ -46,11 +45,7 @@ export function filterContainers(list: ContainerSummary[], filters: Record<strin
       any('id', (v) => r.id.startsWith(v)) &&
       any('name', (v) => new RegExp(v).test(r.name)) &&
       any('status', (v) => v === s.status) &&
-      (filters.label ?? []).every((l) => {
-        const [k, ...rest] = l.split('=');
-        const value = r.config.Labels?.[k!];
-        return rest.length === 0 ? value !== undefined : value === rest.join('=');
-      }) &&
+      (filters.label ?? []).every((l) => matchLabel(r.config.Labels, l)) &&
       any('ancestor', (v) => r.imageName === v || r.imageId.slice(7).startsWith(v.replace(/^sha256:/, '')))
     );
   });

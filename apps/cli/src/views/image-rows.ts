@@ -1,7 +1,7 @@
 import type { Engine, ImageSummary } from '@drydock/engine';
 import { reference } from '@drydock/engine';
 import { humanSize, humanSizeWithPrecision, timeAgo, truncateId } from '../format/units.js';
-import { CliExit } from '../runtime.js';
+import { boolFilter, checkFilterKeys, matchLabel } from '../options.js';
 
 /** Column headers of `docker images`, by template field. */
 export const IMAGE_HEADERS: Record<string, string> = {
@@ -24,13 +24,8 @@ export const IMAGE_HEADERS: Record<string, string> = {
  * before=, since=. A reference filter also narrows the tags shown.
  */
 export function selectImages(engine: Engine, filters: Record<string, string[]>, all: boolean): ImageSummary[] {
-  for (const key of Object.keys(filters)) {
-    if (!['reference', 'dangling', 'label', 'before', 'since'].includes(key)) throw new CliExit(`Error: invalid filter '${key}'`, 1);
-  }
-  const dangling = filters.dangling?.map((v) => {
-    if (!['true', 'false', '1', '0'].includes(v.toLowerCase())) throw new CliExit(`Error: invalid filter 'dangling=${v}'`, 1);
-    return v === 'true' || v === '1';
-  })[0];
+  checkFilterKeys(filters, ['reference', 'dangling', 'label', 'before', 'since']);
+  const dangling = boolFilter(filters, 'dangling');
   const beforeMs = filters.before?.map((r) => createdOf(engine, r));
   const sinceMs = filters.since?.map((r) => createdOf(engine, r));
   const out: ImageSummary[] = [];
@@ -56,12 +51,6 @@ export function selectImages(engine: Engine, filters: Record<string, string[]>, 
 function createdOf(engine: Engine, refOrId: string): number {
   const id = engine.resolve(refOrId);
   return engine.list().find((i) => i.id === id)!.createdMs;
-}
-
-function matchLabel(labels: Record<string, string>, filter: string): boolean {
-  const i = filter.indexOf('=');
-  if (i < 0) return filter in labels;
-  return labels[filter.slice(0, i)] === filter.slice(i + 1);
 }
 
 /** The template fields of one `docker images` row (docker/cli imageContext). */

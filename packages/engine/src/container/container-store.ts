@@ -5,6 +5,7 @@ import type { Db } from '../store/database.js';
 
 /** How a container is to be run, as Docker's HostConfig (the parts we support). */
 export interface HostConfig {
+  /** `-v` specs with a source (host binds and named volumes), as Docker's HostConfig.Binds. */
   binds: string[];
   /** Docker `-p` specs as given; resolved into mappings at start. */
   publish: string[];
@@ -12,8 +13,20 @@ export interface HostConfig {
   memory?: number;
   nanoCpus?: number;
   autoRemove: boolean;
-  /** Anonymous volumes created for the image's VOLUMEs: container path → host dir. */
-  volumes: Record<string, string>;
+  /** The volumes the container mounts: named ones from `-v`, anonymous ones from `-v /path` and the image's VOLUMEs. */
+  volumeMounts: VolumeMount[];
+}
+
+/** A volume mounted into a container (the volume store reads these to know who uses a volume). */
+export interface VolumeMount {
+  name: string;
+  destination: string;
+  readonly: boolean;
+  anonymous: boolean;
+  /** The `-v` mode text, as Docker's inspect shows it (`z` for a named volume given none). */
+  mode: string;
+  /** Fill the volume from the image when it is empty (no `nocopy`). */
+  copy: boolean;
 }
 
 /** Where the container is attached once started. */
@@ -119,7 +132,13 @@ function toRecord(r: Row): ContainerRecord {
     imageName: r.image_name,
     createdMs: r.created_ms,
     config: JSON.parse(r.config) as ContainerConfig,
-    hostConfig: JSON.parse(r.host_config) as HostConfig,
+    hostConfig: withDefaults(JSON.parse(r.host_config) as HostConfig),
     network: JSON.parse(r.network) as NetworkAttachment,
   };
+}
+
+/** Records written before volumes have no volumeMounts. */
+function withDefaults(h: HostConfig): HostConfig {
+  h.volumeMounts ??= [];
+  return h;
 }

@@ -4,10 +4,11 @@ import { DrydockError } from '../errors.js';
 import type { ContainerConfig } from '../image/config.js';
 import { resolveImage } from '../image/resolve.js';
 import { parsePortSpecs } from '../network/port-spec.js';
-import { parseBind } from '../runtime/volumes.js';
 import type { ContainerDeps } from './deps.js';
 import { generateName, VALID_NAME } from './names.js';
 import type { ContainerRecord, HostConfig } from './container-store.js';
+import { removeContainer } from './remove.js';
+import { planMounts, populateVolumes } from './volume-mounts.js';
 
 /** What `docker create` / `docker run` take (the flags we support). */
 export interface CreateOptions {
@@ -45,28 +46,25 @@ export async function createContainer(deps: ContainerDeps, opts: CreateOptions):
     throw new DrydockError('invalid-argument', `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   }
   parsePortSpecs(opts.publish ?? []);
-  for (const b of opts.binds ?? []) parseBind(b);
   if (opts.network === 'host' && opts.hostname) throw new DrydockError('invalid-argument', 'Conflicting options: hostname and the network mode');
 
   const id = randomBytes(32).toString('hex');
   const config = mergeConfig(image.config, opts, id);
+  const mounts = planMounts(opts.binds ?? [], Object.keys(config.Volumes ?? {}));
+  // `-v /path` joins the container's VOLUMEs, as in Docker (and so a commit's).
+  if (mounts.anonymousPaths.length > 0) config.Volumes = { ...config.Volumes, ...Object.fromEntries(mounts.anonymousPaths.map((p) => [p, {}])) };
   const hostConfig: HostConfig = {
-    binds: opts.binds ?? [],
+    binds: mounts.binds,
     publish: opts.publish ?? [],
     networkMode: opts.network ?? 'bridge',
     ...(opts.memory !== undefined ? { memory: opts.memory } : {}),
     ...(opts.cpus !== undefined ? { nanoCpus: Math.round(opts.cpus * 1e9) } : {}),
     autoRemove: opts.autoRemove ?? false,
-    volumes: {},
+    volumeMounts: mounts.volumeMounts,
   };
 
   const layers = deps.images.layers(imageId);
   await deps.snapshotter.prepareLayers(layers.map((l) => ({ diffId: l.diffId, chainId: l.chainId, open: () => deps.content.openRead(l.diffId) })));
-  for (const volume of Object.keys(config.Volumes ?? {})) {
-    const dir = `${deps.paths.volumes}/${randomBytes(32).toString('hex')}`;
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
-    hostConfig.volumes[volume] = dir;
-  }
   await deps.snapshotter.prepare(id, layers.at(-1)?.chainId ?? null);
   mkdirSync(deps.paths.dir(id), { recursive: true, mode: 0o700 });
   const record: ContainerRecord = {
@@ -80,9 +78,15 @@ export async function createContainer(deps: ContainerDeps, opts: CreateOptions):
     network: {},
   };
   try {
-    deps.containers.insert(record);
+    deps.volumes.using(hostConfig.volumeMounts, () => deps.containers.insert(record));
   } catch (err) {
     deps.snapshotter.remove(id);
+    throw err;
+  }
+  try {
+    await populateVolumes(deps, id, hostConfig.volumeMounts);
+  } catch (err) {
+    await removeContainer(deps, id, { volumes: true }).catch(() => undefined);
     throw err;
   }
   return record;

@@ -12,3 +12,4 @@ export { removeContainer } from './remove.js';
 export { releaseContainer, startContainer } from './start.js';
 export { containerSummary, inspectJson } from './status.js';
 export { execInContainer } from './exec.js';
+export { mountsJson } from './volume-mounts.js';

@@ -12,8 +12,6 @@ export function containerPaths(root: string) {
     runtime: join(root, 'runtime'),
     /** CNI caches, IPAM leases, port reservations. */
     network: join(root, 'network'),
-    /** Anonymous volumes for image VOLUMEs. */
-    volumes: join(root, 'volumes'),
   };
 }
 

@@ -1,5 +1,4 @@
-import { rmSync } from 'node:fs';
-import { DrydockError } from '../errors.js';
+import { DrydockError, isDrydockError } from '../errors.js';
 import { signalContainer, waitForExit } from '../runtime/container.js';
 import type { ContainerDeps } from './deps.js';
 import { releaseHeld, whileReleasing, removeContainerDir } from './start.js';
@@ -26,8 +25,17 @@ export async function removeContainer(deps: ContainerDeps, idOrName: string, opt
     await releaseHeld(deps, record.id);
     deps.snapshotter.remove(record.id);
     removeContainerDir(deps, record.id);
-    if (opts.volumes) for (const dir of Object.values(record.hostConfig.volumes)) rmSync(dir, { recursive: true, force: true });
     deps.containers.delete(record.id);
   });
+  // Named volumes stay; an anonymous one another container still uses stays too.
+  if (opts.volumes) {
+    for (const m of record.hostConfig.volumeMounts.filter((v) => v.anonymous)) {
+      try {
+        deps.volumes.remove(m.name, { force: true });
+      } catch (err) {
+        if (!isDrydockError(err, 'conflict')) throw err;
+      }
+    }
+  }
   return idOrName;
 }

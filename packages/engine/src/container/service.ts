@@ -10,6 +10,7 @@ import type { ContentStore } from '../store/content-store.js';
 import type { Db } from '../store/database.js';
 import type { Change } from '../snapshot/diff.js';
 import type { ImageStore } from '../store/image-store.js';
+import type { VolumeStore } from '../volume/volume-store.js';
 import type { CommitOptions } from './commit.js';
 import { ContainerStore, type ContainerRecord } from './container-store.js';
 import type { CreateOptions } from './create.js';
@@ -31,7 +32,7 @@ export class ContainerService {
   private loaded: Promise<{ d: ContainerDeps; ops: Operations }> | undefined;
 
   constructor(
-    private readonly base: { root: string; db: Db; images: ImageStore; content: ContentStore; journal: Journal },
+    private readonly base: { root: string; db: Db; images: ImageStore; content: ContentStore; journal: Journal; volumes: VolumeStore },
   ) {
     this.store = new ContainerStore(base.db);
   }
@@ -50,6 +51,7 @@ export class ContainerService {
         containers: this.store,
         snapshotter,
         networks: new ops.ContainerNetworks({ stateDir: paths.network }),
+        volumes: this.base.volumes,
         runtime: () => (runtime ??= ops.detectRuntime({ root: paths.runtime })),
         paths,
       };
@@ -138,7 +140,7 @@ export class ContainerService {
   async inspect(idOrName: string): Promise<Record<string, unknown>> {
     const record = this.store.resolve(idOrName);
     const { d, ops } = await this.load();
-    return ops.inspectJson(await ops.containerSummary(d, record), d.snapshotter.plan(record.id).target);
+    return ops.inspectJson(await ops.containerSummary(d, record), d.snapshotter.plan(record.id).target, ops.mountsJson(record, d.volumes));
   }
 
   async *logs(idOrName: string, opts: LogReadOptions = {}): AsyncGenerator<LogLine> {

@@ -7,6 +7,7 @@ import { runForeground, spawnShim, writeShimConfig, type ForegroundIo } from '..
 import { buildSpec, prepareBundle, type NetworkMode } from '../runtime/spec.js';
 import { isMountPoint } from '../snapshot/mount.js';
 import type { ContainerDeps } from './deps.js';
+import { runtimeBinds } from './volume-mounts.js';
 import { hostname as systemHostname } from 'node:os';
 import { acquireDirLock } from '../store/dir-lock.js';
 
@@ -58,7 +59,7 @@ export async function startContainer(deps: ContainerDeps, id: string, opts: Star
       network,
       ...(record.hostConfig.memory !== undefined ? { memory: record.hostConfig.memory } : {}),
       ...(record.hostConfig.nanoCpus !== undefined ? { cpus: record.hostConfig.nanoCpus / 1e9 } : {}),
-      binds: [...record.hostConfig.binds, ...Object.entries(record.hostConfig.volumes).map(([target, source]) => `${source}:${target}`)],
+      binds: runtimeBinds(record, deps.volumes),
       files: { hosts: files.hosts, hostname: files.hostname, resolvConf: files.resolvConf },
     });
     prepareBundle(dir, spec);

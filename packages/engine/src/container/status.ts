@@ -28,7 +28,7 @@ export async function containerSummary(deps: ContainerDeps, record: ContainerRec
 }
 
 /** `docker container inspect`: the daemon's ContainerJSON shape (the fields we know). */
-export function inspectJson(s: ContainerSummary, rootfsTarget: string): Record<string, unknown> {
+export function inspectJson(s: ContainerSummary, rootfsTarget: string, mounts: Record<string, unknown>[]): Record<string, unknown> {
   const r = s.record;
   const running = s.status === 'running' || s.status === 'paused';
   const args = [...(r.config.Entrypoint ?? []), ...(r.config.Cmd ?? [])];
@@ -66,7 +66,7 @@ export function inspectJson(s: ContainerSummary, rootfsTarget: string): Record<s
       NanoCpus: r.hostConfig.nanoCpus ?? 0,
     },
     GraphDriver: { Data: { MergedDir: rootfsTarget }, Name: 'overlay' },
-    Mounts: Object.entries(r.hostConfig.volumes).map(([dest, src]) => ({ Type: 'volume', Source: src, Destination: dest, RW: true })),
+    Mounts: mounts,
     Config: r.config,
     NetworkSettings: {
       IPAddress: r.network.ip ?? '',

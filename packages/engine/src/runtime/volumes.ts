@@ -13,46 +13,67 @@ export interface BindMount {
 }
 
 const PROPAGATIONS = new Set(['shared', 'rshared', 'slave', 'rslave', 'private', 'rprivate']);
-/** Modes Docker accepts and that mean nothing here (SELinux relabel, nocopy). */
-const IGNORED_MODES = new Set(['z', 'Z', 'nocopy']);
+/** Modes Docker accepts and that mean nothing here (SELinux relabel). */
+const IGNORED_MODES = new Set(['z', 'Z']);
 
 /**
- * Parses `-v host:container[:mode]` with Docker's Linux rules. The host side
- * must be an absolute path: named and anonymous volumes are the volume
- * layer's business (it resolves them to host paths first) and are rejected
- * here as `unsupported`. Modes: `ro`/`rw`, a propagation, `z`/`Z`/`nocopy`,
- * comma-separated.
+ * A `-v` spec as Docker reads it on Linux: a bind (the source is an absolute
+ * host path), a named volume (the source is a name), or an anonymous volume
+ * (a container path alone). `mode` is the mode text as given (Docker shows
+ * it in inspect's Mounts).
  */
-export function parseBind(spec: string): BindMount {
+export type VolumeSpec =
+  | { kind: 'bind'; bind: BindMount; mode: string }
+  | { kind: 'volume'; name: string; destination: string; readonly: boolean; mode: string; nocopy: boolean }
+  | { kind: 'anonymous'; destination: string };
+
+/**
+ * Parses `-v [source:]container[:mode]`. Modes: `ro`/`rw`, a propagation,
+ * `z`/`Z`, `nocopy` (volumes only: no copy of the image's content),
+ * comma-separated. Volume names are checked by the volume store, not here.
+ */
+export function parseVolumeSpec(spec: string): VolumeSpec {
   const bad = (why?: string): never => {
     throw new DrydockError('invalid-argument', `invalid volume specification: '${spec}'${why ? `: ${why}` : ''}`);
   };
   const parts = spec.split(':');
-  if (parts.length < 2 || parts.length > 3) {
-    if (parts.length === 1 && spec.startsWith('/')) throw new DrydockError('unsupported', `anonymous volume '${spec}' needs the volume layer`);
-    return bad();
-  }
-  const [src = '', dst = '', mode = ''] = parts;
-  if (src === '' || dst === '') return bad();
-  if (!src.startsWith('/')) throw new DrydockError('unsupported', `named volume '${src}' needs the volume layer`);
+  if (parts.length > 3 || parts.some((p) => p === '')) return bad();
+  const [src = '', dst = src, mode = ''] = parts.length === 1 ? [undefined, spec] : parts;
   if (!dst.startsWith('/')) return bad(`invalid mount path: '${dst}' mount path must be absolute`);
-  const destination = posix.normalize(dst).replace(/(.)\/+$/, '$1');
+  const destination = cleanPath(dst);
   if (destination === '/') return bad("destination can't be '/'");
-  const out: BindMount = { source: posix.normalize(src).replace(/(.)\/+$/, '$1'), destination, readonly: false };
+  if (parts.length === 1) return { kind: 'anonymous', destination };
+  let readonly = false;
   let rwSeen = false;
+  let propagation: BindMount['propagation'];
+  let nocopy = false;
   for (const m of mode === '' ? [] : mode.split(',')) {
     if (m === 'ro' || m === 'rw') {
       if (rwSeen) return bad(`invalid mode: ${mode}`);
       rwSeen = true;
-      out.readonly = m === 'ro';
+      readonly = m === 'ro';
     } else if (PROPAGATIONS.has(m)) {
-      if (out.propagation) return bad(`invalid mode: ${mode}`);
-      out.propagation = m as BindMount['propagation'];
+      if (propagation) return bad(`invalid mode: ${mode}`);
+      propagation = m as BindMount['propagation'];
+    } else if (m === 'nocopy' && !src.startsWith('/')) {
+      nocopy = true;
     } else if (!IGNORED_MODES.has(m)) {
       return bad(`invalid mode: ${mode}`);
     }
   }
-  return out;
+  if (!src.startsWith('/')) return { kind: 'volume', name: src, destination, readonly, mode: mode === '' ? 'z' : mode, nocopy };
+  return { kind: 'bind', bind: { source: cleanPath(src), destination, readonly, ...(propagation ? { propagation } : {}) }, mode };
+}
+
+/** Parses a bind `-v host:container[:mode]`; named and anonymous volumes are `unsupported` here (the container layer resolves them). */
+export function parseBind(spec: string): BindMount {
+  const parsed = parseVolumeSpec(spec);
+  if (parsed.kind !== 'bind') throw new DrydockError('unsupported', `${parsed.kind === 'volume' ? `named volume '${parsed.name}'` : `anonymous volume '${spec}'`} needs the volume layer`);
+  return parsed.bind;
+}
+
+function cleanPath(p: string): string {
+  return posix.normalize(p).replace(/(.)\/+$/, '$1');
 }
 
 /** The OCI mount for a bind (Docker's options: rbind, ro when read-only, the propagation). */

@@ -101,6 +101,17 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (digest, registry, repository)
   );
   `,
+  `
+  -- Volumes (Docker's "local" driver): data under <root>/volumes/<name>/_data.
+  -- Which containers use one is read from their host_config (volumeMounts).
+  CREATE TABLE volumes (
+    name        TEXT PRIMARY KEY,          -- [a-zA-Z0-9][a-zA-Z0-9_.-]+, or 64 hex when anonymous
+    driver      TEXT NOT NULL DEFAULT 'local',
+    created_ms  INTEGER NOT NULL,
+    labels      TEXT NOT NULL DEFAULT '{}',
+    anonymous   INTEGER NOT NULL DEFAULT 0
+  );
+  `,
 ];
 
 /** Opens (creating if needed) the metadata database and brings its schema up to date. */

@@ -8,7 +8,7 @@ import type { HostInfo } from '../../src/runtime/host.js';
 import { toOciSeccomp } from '../../src/runtime/seccomp.js';
 import { buildExecProcess, buildSpec, capabilities, containerEnv, processArgs, type SpecInput } from '../../src/runtime/spec.js';
 import { ensureWorkingDir, readConfined, resolveUser } from '../../src/runtime/user.js';
-import { parseBind } from '../../src/runtime/volumes.js';
+import { parseBind, parseVolumeSpec } from '../../src/runtime/volumes.js';
 
 const host: HostInfo = { cgroupMode: 'hybrid', v2Controllers: ['hugetlb'], swapAccounting: true, nofileHard: 20000, canRaiseRlimits: false, kernel: [6, 1], goArch: 'amd64' };
 
@@ -139,6 +139,20 @@ describe('parseBind', () => {
     expect(() => parseBind('/a:/b:ro,rw')).toThrow(/invalid mode/);
     expect(() => parseBind('/a:/b:bogus')).toThrow(/invalid mode/);
     expect(() => parseBind('myvol:/data')).toThrow(expect.objectContaining({ code: 'unsupported' }));
+  });
+});
+
+describe('parseVolumeSpec', () => {
+  it.each([
+    ['/a:/b:ro', { kind: 'bind', bind: { source: '/a', destination: '/b', readonly: true }, mode: 'ro' }],
+    ['data:/d', { kind: 'volume', name: 'data', destination: '/d', readonly: false, mode: 'z', nocopy: false }],
+    ['data:/d/:ro,nocopy', { kind: 'volume', name: 'data', destination: '/d', readonly: true, mode: 'ro,nocopy', nocopy: true }],
+    ['/anon/', { kind: 'anonymous', destination: '/anon' }],
+  ])('reads %s as Docker does', (spec, expected) => {
+    expect(parseVolumeSpec(spec)).toEqual(expected);
+  });
+  it.each(['relative', '/a:/b:nocopy', 'data:rel', 'a:b:c:d', ':/x', '/'])('refuses %s', (spec) => {
+    expect(() => parseVolumeSpec(spec)).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
   });
 });
 
