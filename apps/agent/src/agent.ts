@@ -311,6 +311,6 @@ export function hasStoredToken(root: string, stateDir?: string): boolean {
 
 /** How many images the store holds and their size, as the hosts page shows them. */
 function imageUsage(engine: Engine): HostStatus['images'] {
-  const usage = engine.diskUsage().images;
+  const usage = engine.imageUsage();
   return { count: usage.total, bytes: usage.size };
 }

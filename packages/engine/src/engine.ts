@@ -21,7 +21,7 @@ import { ContentStore, stagingName } from './store/content-store.js';
 import { openDatabase, writeTransaction, type Db } from './store/database.js';
 import { ImageStore } from './store/image-store.js';
 import { storeLayout, type StoreLayout } from './store/layout.js';
-import { diskUsage, type DiskUsage } from './store/disk-usage.js';
+import { imageUsage, type DiskUsage, type UsageRow } from './store/disk-usage.js';
 import { BlobMetadata } from './distribution/blob-metadata.js';
 import type { PushOptions, PushResult } from './distribution/push.js';
 import type { PullOptions, PullResult } from './distribution/pull.js';
@@ -221,8 +221,19 @@ export class Engine {
     return results;
   }
 
-  diskUsage(): DiskUsage {
-    return { ...diskUsage(this.images), volumes: this.volumes.usage() };
+  /** `docker system df`: images, containers' writable layers, volumes (the build cache is not counted yet). */
+  async diskUsage(): Promise<DiskUsage> {
+    return {
+      images: this.imageUsage(),
+      containers: await this.containers.usage(),
+      volumes: this.volumes.usage(),
+      buildCache: { total: 0, active: 0, size: 0, reclaimable: 0 },
+    };
+  }
+
+  /** The Images row of `diskUsage` alone: no container's files are read. */
+  imageUsage(): UsageRow {
+    return imageUsage(this.images, this.containers.imageIdsInUse());
   }
 }
 

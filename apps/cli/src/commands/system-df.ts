@@ -12,7 +12,7 @@ export function defineSystemDf(cmd: Command): Command {
       const { engine } = await openEngine();
       const { humanSize } = await import('../format/units.js');
       const { printFormat } = await import('../views/render.js');
-      const usage = engine.diskUsage();
+      const usage = await engine.diskUsage();
       const row = (type: string, u: { total: number; active: number; size: number; reclaimable: number }) => ({
         Active: String(u.active),
         Reclaimable: u.size > 0 ? `${humanSize(u.reclaimable)} (${Math.floor((u.reclaimable * 100) / u.size)}%)` : humanSize(u.reclaimable),

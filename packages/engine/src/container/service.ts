@@ -8,6 +8,8 @@ import type { OciRuntime } from '../runtime/crun.js';
 import type { LogLine, LogReadOptions } from '../runtime/logs.js';
 import type { ContentStore } from '../store/content-store.js';
 import type { Db } from '../store/database.js';
+import { dirSize } from '../store/dir-size.js';
+import type { UsageRow } from '../store/disk-usage.js';
 import type { Change } from '../snapshot/diff.js';
 import type { ImageStore } from '../store/image-store.js';
 import type { VolumeStore } from '../volume/volume-store.js';
@@ -180,6 +182,26 @@ export class ContainerService {
     this.base.journal.append({ actor: ctx.actor, action: 'container.exec', target: record.name, detail: { id: record.id, cmd: input.cmd } });
     const { d, ops } = await this.load();
     return ops.execInContainer(d, record.id, input);
+  }
+
+  /** The images some container (in any state) was made from. */
+  imageIdsInUse(): Set<Digest> {
+    return new Set(this.store.all().map((r) => r.imageId));
+  }
+
+  /** `docker system df`'s Containers row: writable layer sizes; a running container's is not reclaimable. */
+  async usage(): Promise<UsageRow> {
+    const { d, ops } = await this.load();
+    const row: UsageRow = { total: 0, active: 0, size: 0, reclaimable: 0 };
+    for (const record of this.store.all()) {
+      const { status } = await ops.containerSummary(d, record);
+      const size = d.snapshotter.has(record.id) ? dirSize(d.snapshotter.plan(record.id).upper) : 0;
+      row.total++;
+      row.size += size;
+      if (status === 'running' || status === 'paused') row.active++;
+      else row.reclaimable += size;
+    }
+    return row;
   }
 
   /** Containers using an image, for `image rm`'s conflict rules. */

@@ -177,6 +177,11 @@ export class Snapshotter {
     return this.plan(key);
   }
 
+  /** Whether an active snapshot `key` exists. */
+  has(key: string): boolean {
+    return this.tryInfo(key) !== undefined;
+  }
+
   /** The mount plan of an existing active snapshot. */
   plan(key: string): MountPlan {
     const info = this.info(key);

@@ -4,7 +4,7 @@ import type { OperationContext } from '../events.js';
 import type { Journal } from '../journal.js';
 import type { Db } from '../store/database.js';
 import type { UsageRow } from '../store/disk-usage.js';
-import { dirSize } from './dir-size.js';
+import { dirSize } from '../store/dir-size.js';
 import { anonymousVolumeName } from './names.js';
 import { VolumeStore, type VolumeRecord } from './volume-store.js';
 
