@@ -48,7 +48,8 @@ export async function startContainer(deps: ContainerDeps, id: string, opts: Star
     });
     const hostname = record.config.Hostname || systemHostname();
     const files = await writeEtcFiles({ dir, mode, hostname, ip: attachment.ip });
-    const network: NetworkMode = mode === 'host' ? { mode: 'host' } : { mode: 'path', path: attachment.netnsPath! };
+    // `none`: the runtime makes the namespace (and brings lo up), as for any container without a path.
+    const network: NetworkMode = mode === 'host' ? { mode: 'host' } : attachment.netnsPath ? { mode: 'path', path: attachment.netnsPath } : { mode: 'none' };
     const spec = buildSpec({
       id: record.id,
       rootfs: plan.target,

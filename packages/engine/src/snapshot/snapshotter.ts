@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { chainIds, hexOf, type Digest } from '../digest.js';
@@ -355,12 +356,18 @@ export class Snapshotter {
     if (this.resolvedDriver) return this.resolvedDriver;
     const wanted = this.opts.driver ?? 'auto';
     if (wanted !== 'auto') return (this.resolvedDriver = wanted);
+    // A probe mount costs two processes: a success is remembered for this kernel and filesystem.
+    const proven = join(this.dir, 'overlay-ok');
+    const key = `${release()} ${statfsSync(this.dir).type}`;
+    if (readText(proven) === key) return (this.resolvedDriver = 'overlay');
     const probe = this.tempDir('active');
     try {
-      return (this.resolvedDriver = overlaySupported(probe) ? 'overlay' : 'copy');
+      this.resolvedDriver = overlaySupported(probe) ? 'overlay' : 'copy';
     } finally {
       rmSync(probe, { recursive: true, force: true });
     }
+    if (this.resolvedDriver === 'overlay') writeFileSync(proven, key);
+    return this.resolvedDriver;
   }
 
   private destroy(dir: string, mounts: string[], lazy: boolean): void {
@@ -421,6 +428,14 @@ function overlayOptions(activeDir: string, lowers: LowerLayer[], base: string): 
 async function copyLowers(lowers: LowerLayer[], dest: string): Promise<void> {
   for (let i = lowers.length - 1; i >= 0; i--) {
     await unpackLayer(upperToLayerTar(lowers[i]!.dir, lowers.slice(i + 1)), dest, { whiteouts: 'apply' });
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
   }
 }
 
