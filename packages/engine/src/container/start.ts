@@ -37,9 +37,15 @@ export async function startContainer(deps: ContainerDeps, id: string, opts: Star
   await releaseContainer(deps, record.id);
   const plan = deps.snapshotter.plan(record.id);
   try {
-    deps.snapshotter.mount(plan);
     const mode = record.hostConfig.networkMode;
-    const attachment = await deps.networks.attach(record.id, { mode, ports: parsePortSpecs(record.hostConfig.publish) });
+    // The rootfs mount and the network's plugins are processes of their own: run them together.
+    const [mounted, attached] = await Promise.allSettled([
+      deps.snapshotter.mountAsync(plan),
+      deps.networks.attach(record.id, { mode, ports: parsePortSpecs(record.hostConfig.publish) }),
+    ]);
+    if (mounted.status === 'rejected') throw mounted.reason;
+    if (attached.status === 'rejected') throw attached.reason;
+    const attachment = attached.value;
     deps.containers.setNetwork(record.id, {
       ...(attachment.ip ? { ip: attachment.ip } : {}),
       ...(attachment.gateway ? { gateway: attachment.gateway } : {}),
@@ -104,8 +110,8 @@ export async function whileReleasing<T>(deps: ContainerDeps, id: string, fn: () 
 /** Frees the container's mounts and network; the caller holds the release lock. */
 export async function releaseHeld(deps: ContainerDeps, id: string): Promise<void> {
   const target = deps.snapshotter.plan(id).target;
-  if (isMountPoint(target)) deps.snapshotter.unmount(target, { lazy: true });
-  await deps.networks.detach(id);
+  const done = await Promise.allSettled([isMountPoint(target) ? deps.snapshotter.unmountAsync(target, { lazy: true }) : undefined, deps.networks.detach(id)]);
+  for (const d of done) if (d.status === 'rejected') throw d.reason;
   const record = deps.containers.get(id);
   if (record && Object.keys(record.network).length > 0) deps.containers.setNetwork(id, {});
 }

@@ -8,7 +8,7 @@ import { DrydockError } from '../errors.js';
 import { ioError } from './confined.js';
 import { changes, opaqueDirsOf, upperToLayerTar, type Change, type DiffOptions } from './diff.js';
 import type { LowerLayer } from './lower.js';
-import { MAX_MOUNT_OPTIONS, mountPoints, mountsUnder, overlaySupported, performMount, performUnmount, type Mount } from './mount.js';
+import { MAX_MOUNT_OPTIONS, mountPoints, mountsUnder, overlaySupported, performMount, performMountAsync, performUnmount, performUnmountAsync, type Mount } from './mount.js';
 import { isAlive, ownerOf, type Owner } from './owner.js';
 import { unpackLayer } from './unpack.js';
 
@@ -198,14 +198,34 @@ export class Snapshotter {
   /** Performs `plan` on `target` (default `plan.target`) and records the mount for `unmount`/`cleanupStale`. */
   mount(plan: MountPlan, target: string = plan.target): void {
     for (const m of plan.mounts) performMount(m, target);
-    this.update(plan.key, (info) => {
-      if (!info.mounts.includes(target)) info.mounts.push(target);
-    });
+    this.recordMount(plan.key, target);
+  }
+
+  /** `mount` without blocking the event loop (the `mount` processes run while other work goes on). */
+  async mountAsync(plan: MountPlan, target: string = plan.target): Promise<void> {
+    for (const m of plan.mounts) await performMountAsync(m, target);
+    this.recordMount(plan.key, target);
   }
 
   /** Unmounts `target` (not mounted is fine) and forgets it in any snapshot's record. `lazy` detaches a busy mount. */
   unmount(target: string, opts: { lazy?: boolean } = {}): void {
     performUnmount(target, opts);
+    this.forgetMount(target);
+  }
+
+  /** `unmount` without blocking the event loop. */
+  async unmountAsync(target: string, opts: { lazy?: boolean } = {}): Promise<void> {
+    await performUnmountAsync(target, opts);
+    this.forgetMount(target);
+  }
+
+  private recordMount(key: string, target: string): void {
+    this.update(key, (info) => {
+      if (!info.mounts.includes(target)) info.mounts.push(target);
+    });
+  }
+
+  private forgetMount(target: string): void {
     for (const key of this.keys()) {
       const info = this.tryInfo(key);
       if (info?.mounts.includes(target)) this.update(key, (i) => void (i.mounts = i.mounts.filter((t) => t !== target)));
