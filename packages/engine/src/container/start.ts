@@ -68,12 +68,14 @@ export async function startContainer(deps: ContainerDeps, id: string, opts: Star
     const shimConfig = { id: record.id, dir, runtime: deps.runtime().toJSON(), tty: record.config.Tty, openStdin: record.config.OpenStdin };
     writeShimConfig(shimConfig);
     const attachment = await attaching;
-    deps.containers.setNetwork(record.id, {
+    const recorded = {
       ...(attachment.ip ? { ip: attachment.ip } : {}),
       ...(attachment.gateway ? { gateway: attachment.gateway } : {}),
       ...(attachment.netnsPath ? { netnsPath: attachment.netnsPath } : {}),
-      ports: attachment.ports.map((p) => ({ hostIp: p.hostIp, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.proto })),
-    });
+      ...(attachment.ports.length > 0 ? { ports: attachment.ports.map((p) => ({ hostIp: p.hostIp, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.proto })) } : {}),
+    };
+    // `none` and `host` without ports have nothing to record (and the record was cleared by the release).
+    if (Object.keys(recorded).length > 0) deps.containers.setNetwork(record.id, recorded);
     await writeEtcFiles({ dir, mode, hostname, ip: attachment.ip });
     if (opts.detach) {
       const state = await spawnShim({ dir, command: opts.detach.command, args: [...opts.detach.args, dir] });
