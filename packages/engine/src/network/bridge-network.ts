@@ -189,13 +189,19 @@ export class ContainerNetworks {
     const cached = await this.cni.cachedConfig(this.networkName, containerId, IFNAME);
     if (cached) {
       found = true;
-      // The namespace goes first: its end takes the veth with it in the kernel's own time, where
-      // the bridge plugin would wait for the link's deletion; without it the plugin only frees
-      // the address. Only a per-container masquerade (attachments from before the network's
-      // rules) needs the namespace for DEL, to find the address it was for.
+      // DEL without the namespace (CNI_NETNS empty, as for a namespace already gone) while it is
+      // deleted: its end takes the veth with it in the kernel's own time, where the bridge plugin
+      // would wait for the link's deletion, and the plugin only frees the address. Only a
+      // per-container masquerade (attachments from before the network's rules) needs the
+      // namespace for DEL, to find the address it was for.
       const needsNetns = cached.plugins.some((p) => p.type === 'bridge' && p['ipMasq'] === true);
-      if (!needsNetns) await this.netns.remove(containerId);
-      await this.cni.del(cached, this.runtime(containerId, netnsPath, record?.ports ?? []));
+      const ports = record?.ports ?? [];
+      if (needsNetns) await this.cni.del(cached, this.runtime(containerId, netnsPath, ports));
+      else {
+        const [removed, deleted] = await Promise.allSettled([this.netns.remove(containerId), this.cni.del(cached, this.runtime(containerId, '', ports))]);
+        if (removed.status === 'rejected') throw removed.reason;
+        if (deleted.status === 'rejected') throw deleted.reason;
+      }
     }
     if (await this.netns.remove(containerId)) found = true;
     if ((await this.ports.release(containerId)) > 0) found = true;
