@@ -176,10 +176,11 @@ export class ContainerNetworks {
   }
 
   /**
-   * Undoes `attach`: CNI DEL (frees the IPAM lease, removes the veth, masquerade, DNAT and
-   * firewall rules), then the namespace and port reservations. Idempotent; returns false when
-   * nothing was attached. If a plugin's DEL fails, the namespace and state are kept and the
-   * error is thrown, so the call can be retried.
+   * Undoes `attach`: the namespace (and with it the veth) and CNI DEL (frees the IPAM lease,
+   * removes the DNAT rules, and the per-container rules of attachments made before the
+   * network's own), then the port reservations. Idempotent; returns false when nothing was
+   * attached. If a plugin's DEL fails, the cached result and state are kept and the error is
+   * thrown, so the call can be retried.
    */
   async detach(containerId: string): Promise<boolean> {
     assertSafeName('container ID', containerId);
