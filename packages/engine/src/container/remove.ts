@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { DrydockError, isDrydockError } from '../errors.js';
 import { signalContainer, waitForExit } from '../runtime/container.js';
 import type { ContainerDeps } from './deps.js';
@@ -20,7 +22,8 @@ export async function removeContainer(deps: ContainerDeps, idOrName: string, opt
     await signalContainer(deps.runtime(), record.id, 'SIGKILL');
     await waitForExit(deps.paths.dir(record.id), 10_000);
   }
-  await deps.runtime().delete(record.id, { force: true }).catch(() => undefined);
+  // Both runtimes keep a container's state in <root>/<id>: without it there is nothing to delete (and no process to spawn).
+  if (existsSync(join(deps.runtime().root, record.id))) await deps.runtime().delete(record.id, { force: true }).catch(() => undefined);
   await whileReleasing(deps, record.id, async () => {
     await releaseHeld(deps, record.id);
     deps.snapshotter.remove(record.id);

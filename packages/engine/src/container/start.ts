@@ -1,8 +1,8 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { DrydockError } from '../errors.js';
-import { writeEtcFiles } from '../network/etc-files.js';
+import { etcFilePaths, writeEtcFiles } from '../network/etc-files.js';
 import { parsePortSpecs } from '../network/port-spec.js';
-import { readState, type ContainerState } from '../runtime/container.js';
+import { containerFiles, readState, type ContainerState } from '../runtime/container.js';
 import { runForeground, spawnShim, writeShimConfig, type ForegroundIo } from '../runtime/shim.js';
 import { buildSpec, prepareBundle, type NetworkMode } from '../runtime/spec.js';
 import { isMountPoint } from '../snapshot/mount.js';
@@ -35,21 +35,24 @@ export async function startContainer(deps: ContainerDeps, id: string, opts: Star
   if (previous?.status === 'running' && (await isRunning(deps, record.id))) {
     throw new DrydockError('conflict', `container ${record.name} is already running`);
   }
-  await releaseContainer(deps, record.id);
+  // A container never started (just created, as by `run`) has nothing to release.
+  if (previous || existsSync(containerFiles(dir).shimConfig) || deps.snapshotter.info(record.id).mounts.length > 0 || (await deps.networks.inspect(record.id))) {
+    await releaseContainer(deps, record.id);
+  }
   const plan = deps.snapshotter.plan(record.id);
+  const mode = record.hostConfig.networkMode;
+  // The rootfs mount and the network's plugins are processes of their own: they run together,
+  // and the bundle is written while the plugins work (see below).
+  const mounting = deps.snapshotter.mountAsync(plan);
+  const attaching = deps.networks.attach(record.id, { mode, ports: parsePortSpecs(record.hostConfig.publish) });
+  // Each is awaited below, or settled in the catch when the other failed first.
+  mounting.catch(() => undefined);
+  attaching.catch(() => undefined);
   try {
-    deps.snapshotter.mount(plan);
-    const mode = record.hostConfig.networkMode;
-    const attachment = await deps.networks.attach(record.id, { mode, ports: parsePortSpecs(record.hostConfig.publish) });
-    deps.containers.setNetwork(record.id, {
-      ...(attachment.ip ? { ip: attachment.ip } : {}),
-      ...(attachment.gateway ? { gateway: attachment.gateway } : {}),
-      ...(attachment.netnsPath ? { netnsPath: attachment.netnsPath } : {}),
-      ports: attachment.ports.map((p) => ({ hostIp: p.hostIp, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.proto })),
-    });
+    await mounting; // the spec reads users and groups from the rootfs
     const hostname = record.config.Hostname || systemHostname();
-    const files = await writeEtcFiles({ dir, mode, hostname, ip: attachment.ip });
-    const network: NetworkMode = mode === 'host' ? { mode: 'host' } : { mode: 'path', path: attachment.netnsPath! };
+    // `none`: the runtime makes the namespace (and brings lo up), as for any container without a path.
+    const network: NetworkMode = mode === 'host' ? { mode: 'host' } : mode === 'none' ? { mode: 'none' } : { mode: 'path', path: deps.networks.netns.pathFor(record.id) };
     const spec = buildSpec({
       id: record.id,
       rootfs: plan.target,
@@ -60,19 +63,31 @@ export async function startContainer(deps: ContainerDeps, id: string, opts: Star
       ...(record.hostConfig.memory !== undefined ? { memory: record.hostConfig.memory } : {}),
       ...(record.hostConfig.nanoCpus !== undefined ? { cpus: record.hostConfig.nanoCpus / 1e9 } : {}),
       binds: runtimeBinds(record, deps.volumes),
-      files: { hosts: files.hosts, hostname: files.hostname, resolvConf: files.resolvConf },
+      files: etcFilePaths(dir),
     });
     prepareBundle(dir, spec);
     const shimConfig = { id: record.id, dir, runtime: deps.runtime().toJSON(), tty: record.config.Tty, openStdin: record.config.OpenStdin };
     writeShimConfig(shimConfig);
+    const attachment = await attaching;
+    const recorded = {
+      ...(attachment.ip ? { ip: attachment.ip } : {}),
+      ...(attachment.gateway ? { gateway: attachment.gateway } : {}),
+      ...(attachment.netnsPath ? { netnsPath: attachment.netnsPath } : {}),
+      ...(attachment.ports.length > 0 ? { ports: attachment.ports.map((p) => ({ hostIp: p.hostIp, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.proto })) } : {}),
+    };
+    // `none` and `host` without ports have nothing to record (and the record was cleared by the release).
+    if (Object.keys(recorded).length > 0) deps.containers.setNetwork(record.id, recorded);
+    await writeEtcFiles({ dir, mode, hostname, ip: attachment.ip });
     if (opts.detach) {
       const state = await spawnShim({ dir, command: opts.detach.command, args: [...opts.detach.args, dir] });
       return state;
     }
     const state = await runForeground(shimConfig, opts.io ?? { stdout: process.stdout, stderr: process.stderr });
-    await releaseContainer(deps, record.id);
+    // An `--rm` container is removed by `exited` (which every foreground caller calls), releasing it once there.
+    if (!record.hostConfig.autoRemove) await releaseContainer(deps, record.id);
     return state;
   } catch (err) {
+    await Promise.allSettled([mounting, attaching]);
     await releaseContainer(deps, record.id).catch(() => undefined);
     throw err;
   }
@@ -104,8 +119,8 @@ export async function whileReleasing<T>(deps: ContainerDeps, id: string, fn: () 
 /** Frees the container's mounts and network; the caller holds the release lock. */
 export async function releaseHeld(deps: ContainerDeps, id: string): Promise<void> {
   const target = deps.snapshotter.plan(id).target;
-  if (isMountPoint(target)) deps.snapshotter.unmount(target, { lazy: true });
-  await deps.networks.detach(id);
+  const done = await Promise.allSettled([isMountPoint(target) ? deps.snapshotter.unmountAsync(target, { lazy: true }) : undefined, deps.networks.detach(id)]);
+  for (const d of done) if (d.status === 'rejected') throw d.reason;
   const record = deps.containers.get(id);
   if (record && Object.keys(record.network).length > 0) deps.containers.setNetwork(id, {});
 }

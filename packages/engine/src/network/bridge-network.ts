@@ -27,7 +27,7 @@ export interface NetworkConfig {
   subnet?: string;
   /** Prefix of container namespace names; default `drydock-`. */
   netnsPrefix?: string;
-  /** Chain the `firewall` plugin (needed when FORWARD's policy is DROP, as dockerd sets it); default true. */
+  /** Accept the bridge's traffic in FORWARD (needed when FORWARD's policy is DROP, as dockerd sets it); default true. */
   firewall?: boolean;
   /** Set /proc/sys/net/ipv4/ip_forward to 1 before the first bridge attach (as dockerd does); default true. */
   enableIpForward?: boolean;
@@ -61,11 +61,13 @@ const IFNAME = 'eth0';
 
 /**
  * Container networking for Docker's `--network bridge|host|none`, by running the real CNI
- * plugins. `bridge` is one network: the `bridge` plugin (bridge `drydock0`, gateway, IP
- * masquerade, host-local IPAM) chained with `portmap` (for `-p`, via the `portMappings`
- * capability) and `firewall`; `loopback` is called on its own. `none` is a namespace with
- * only `lo` up; `host` is no namespace at all. State lives under `stateDir`, shared safely by
- * several processes; requires root.
+ * plugins. `bridge` is one network: the `bridge` plugin (bridge `drydock0`, gateway,
+ * host-local IPAM), chained with `portmap` when ports are published (the `portMappings`
+ * capability); `loopback` is called on its own. As dockerd does, the network's masquerade
+ * and FORWARD rules are the network's, not each container's: installed once (see
+ * `ensureBridgeRules`), so an attach runs no iptables. `none` and `host` need no namespace
+ * here: for `none` the OCI runtime makes one (it brings `lo` up itself), `host` shares the
+ * host's. State lives under `stateDir`, shared safely by several processes; requires root.
  */
 export class ContainerNetworks {
   readonly bridge: string;
@@ -77,7 +79,6 @@ export class ContainerNetworks {
   readonly ports: PortAllocator;
   private readonly toolPath: string;
   private version: Promise<string> | undefined;
-  private loopbackVersion: Promise<string> | undefined;
 
   constructor(private readonly config: NetworkConfig) {
     this.bridge = config.bridge ?? 'drydock0';
@@ -92,23 +93,29 @@ export class ContainerNetworks {
     this.cni = new CniRunner({
       pluginDirs: config.pluginDirs ?? ['/usr/lib/cni', '/opt/cni/bin'],
       cacheDir: join(config.stateDir, 'cni-cache'),
+      versionCacheFile: join(config.stateDir, 'cni-versions.json'),
       toolPath: this.toolPath,
     });
     this.ports = new PortAllocator(join(config.stateDir, 'ports'));
   }
 
-  /** The bridge network's conflist at the CNI version every plugin supports (1.0.0 with Debian 12's plugins). */
-  async conflist(): Promise<CniConfList> {
-    this.version ??= this.cni.negotiateVersion(['bridge', 'host-local', 'portmap', 'loopback', ...(this.config.firewall === false ? [] : ['firewall'])]).catch((err: unknown) => {
+  /** The CNI version every plugin supports (1.0.0 with Debian 12's plugins). */
+  private cniVersion(): Promise<string> {
+    this.version ??= this.cni.negotiateVersion(['bridge', 'host-local', 'portmap', 'loopback']).catch((err: unknown) => {
       this.version = undefined; // a missing plugin may be installed later
       throw err;
     });
+    return this.version;
+  }
+
+  /** The bridge network's conflist; `portmap` is chained only for a container that publishes ports. */
+  async conflist(opts: { ports?: boolean } = {}): Promise<CniConfList> {
     const plugins: CniConfList['plugins'] = [
       {
         type: 'bridge',
         bridge: this.bridge,
         isGateway: true,
-        ipMasq: true,
+        ipMasq: false, // the network's one masquerade rule (ensureBridgeRules)
         hairpinMode: true,
         ipam: {
           type: 'host-local',
@@ -117,16 +124,15 @@ export class ContainerNetworks {
           dataDir: join(this.config.stateDir, 'ipam'),
         },
       },
-      { type: 'portmap', capabilities: { portMappings: true }, snat: true },
     ];
-    if (this.config.firewall !== false) plugins.push({ type: 'firewall', backend: 'iptables' });
-    return { cniVersion: await this.version, name: this.networkName, plugins };
+    if (opts.ports !== false) plugins.push({ type: 'portmap', capabilities: { portMappings: true }, snat: true });
+    return { cniVersion: await this.cniVersion(), name: this.networkName, plugins };
   }
 
   /**
    * Gives a container its network. `bridge`: a new namespace with `lo` up and `eth0` on the
    * bridge (address, default route via the gateway), host ports reserved and DNATed to it;
-   * `none`: a namespace with `lo` up; `host`: nothing to create. All or nothing: on failure
+   * `none` and `host`: nothing to create (`netnsPath` null: the runtime makes `none`'s). All or nothing: on failure
    * everything made so far is undone. Throws `conflict` when the container is already
    * attached or a host port is taken (Docker's `Bind for …: port is already allocated`).
    */
@@ -138,29 +144,29 @@ export class ContainerNetworks {
     const v6 = mode === 'bridge' ? options.ports?.find((p) => p.hostIp.includes(':') && p.hostIp !== '::') : undefined;
     if (v6) throw new DrydockError('unsupported', `cannot publish on ${v6.hostIp}: the ${this.networkName} bridge network is IPv4-only`);
     const attachment: NetworkAttachment = { containerId, mode, netnsPath: null, ip: null, prefixLength: null, gateway: null, mac: null, ports: [], warnings: [] };
-    if (mode === 'host') {
-      if (options.ports?.length) attachment.warnings.push('Published ports are discarded when using host network mode');
+    if (mode !== 'bridge') {
+      if (mode === 'host' && options.ports?.length) attachment.warnings.push('Published ports are discarded when using host network mode');
       await this.writeRecord(attachment);
       return attachment;
     }
     await this.detach(containerId); // leftovers of a crashed attach (namespace, reservations, cache)
+    const version = this.cniVersion(); // asked while the namespace is made
+    version.catch(() => undefined); // awaited below, once the namespace is ours to undo
     const netnsPath = await this.netns.create(containerId);
     attachment.netnsPath = netnsPath;
     try {
-      this.loopbackVersion ??= this.cni.negotiateVersion(['loopback']).catch((err: unknown) => {
-        this.loopbackVersion = undefined;
-        throw err;
-      });
-      const lo: CniConfList = { cniVersion: await this.loopbackVersion, name: `${this.networkName}-lo`, plugins: [{ type: 'loopback' }] };
-      await this.cni.add(lo, { containerId, netnsPath, ifName: 'lo' }, { cache: false });
-      if (mode === 'bridge') {
-        const list = await this.conflist();
-        attachment.ports = await this.ports.allocate(containerId, options.ports ?? []);
-        if (this.config.enableIpForward !== false) await enableIpForward();
-        if (!existsSync(`/sys/class/net/${this.bridge}`)) await this.assertSubnetFree();
-        const result = await this.cni.add(list, this.runtime(containerId, netnsPath, attachment.ports));
-        Object.assign(attachment, addressOf(result));
-      }
+      const cniVersion = await version;
+      attachment.ports = await this.ports.allocate(containerId, options.ports ?? []);
+      if (this.config.enableIpForward !== false) await enableIpForward();
+      if (!existsSync(`/sys/class/net/${this.bridge}`)) await this.assertSubnetFree();
+      const lo: CniConfList = { cniVersion, name: `${this.networkName}-lo`, plugins: [{ type: 'loopback' }] };
+      // Loopback and eth0 are independent: set up together.
+      const [, result] = await Promise.all([
+        this.cni.add(lo, { containerId, netnsPath, ifName: 'lo' }, { cache: false }),
+        this.conflist({ ports: attachment.ports.length > 0 }).then((list) => this.cni.add(list, this.runtime(containerId, netnsPath, attachment.ports))),
+      ]);
+      Object.assign(attachment, addressOf(result));
+      await this.ensureBridgeRules();
       await this.writeRecord(attachment);
       return attachment;
     } catch (err) {
@@ -170,19 +176,33 @@ export class ContainerNetworks {
   }
 
   /**
-   * Undoes `attach`: CNI DEL (frees the IPAM lease, removes the veth, masquerade, DNAT and
-   * firewall rules), then the namespace and port reservations. Idempotent; returns false when
-   * nothing was attached. If a plugin's DEL fails, the namespace and state are kept and the
-   * error is thrown, so the call can be retried.
+   * Undoes `attach`: the namespace (and with it the veth) and CNI DEL (frees the IPAM lease,
+   * removes the DNAT rules, and the per-container rules of attachments made before the
+   * network's own), then the port reservations. Idempotent; returns false when nothing was
+   * attached. If a plugin's DEL fails, the cached result and state are kept and the error is
+   * thrown, so the call can be retried.
    */
   async detach(containerId: string): Promise<boolean> {
     assertSafeName('container ID', containerId);
     const record = await this.inspect(containerId);
     const netnsPath = this.netns.pathFor(containerId);
     let found = record !== null;
-    if (await this.cni.cachedResult(this.networkName, containerId, IFNAME)) {
+    const cached = await this.cni.cachedConfig(this.networkName, containerId, IFNAME);
+    if (cached) {
       found = true;
-      await this.cni.del(await this.conflist(), this.runtime(containerId, netnsPath, record?.ports ?? []));
+      // DEL without the namespace (CNI_NETNS empty, as for a namespace already gone) while it is
+      // deleted: its end takes the veth with it in the kernel's own time, where the bridge plugin
+      // would wait for the link's deletion, and the plugin only frees the address. Only a
+      // per-container masquerade (attachments from before the network's rules) needs the
+      // namespace for DEL, to find the address it was for.
+      const needsNetns = cached.plugins.some((p) => p.type === 'bridge' && p['ipMasq'] === true);
+      const ports = record?.ports ?? [];
+      if (needsNetns) await this.cni.del(cached, this.runtime(containerId, netnsPath, ports));
+      else {
+        const [removed, deleted] = await Promise.allSettled([this.netns.remove(containerId), this.cni.del(cached, this.runtime(containerId, '', ports))]);
+        if (removed.status === 'rejected') throw removed.reason;
+        if (deleted.status === 'rejected') throw deleted.reason;
+      }
     }
     if (await this.netns.remove(containerId)) found = true;
     if ((await this.ports.release(containerId)) > 0) found = true;
@@ -190,11 +210,11 @@ export class ContainerNetworks {
     return found;
   }
 
-  /** CNI CHECK for `bridge`; for `none`, that the namespace exists. Throws when broken. */
+  /** CNI CHECK for `bridge` (and that its namespace exists). Throws when broken. */
   async check(containerId: string): Promise<void> {
     const record = await this.inspect(containerId);
     if (!record) throw new DrydockError('not-found', `container ${containerId} has no network`);
-    if (record.mode !== 'host' && !this.netns.exists(containerId)) {
+    if (record.mode === 'bridge' && !this.netns.exists(containerId)) {
       throw new DrydockError('not-found', `network namespace of container ${containerId} is gone`);
     }
     if (record.mode === 'bridge') await this.cni.check(await this.conflist(), this.runtime(containerId, record.netnsPath ?? '', record.ports));
@@ -238,12 +258,67 @@ export class ContainerNetworks {
     return pruned;
   }
 
-  /** Deletes the bridge when no container uses it (the plugin creates it on first attach). */
+  /** Deletes the bridge and its rules when no container uses it (the plugin creates it on first attach). */
   async removeBridge(): Promise<boolean> {
     if ((await this.list()).some((a) => a.mode === 'bridge')) throw new DrydockError('conflict', `bridge ${this.bridge} is in use`);
+    await rm(this.rulesMarker(), { force: true });
+    for (const r of this.bridgeRules()) {
+      // -D removes one copy; two processes racing to install may have added two.
+      for (let i = 0; i < 8 && (await this.iptables(['-t', r.table, '-D', r.chain, ...r.spec])).code === 0; i++);
+    }
     if (!existsSync(`/sys/class/net/${this.bridge}`)) return false;
     await runChecked('ip', ['link', 'delete', this.bridge, 'type', 'bridge'], { env: { PATH: this.toolPath } });
     return true;
+  }
+
+  /**
+   * The network's own rules, as dockerd has for docker0: masquerade what leaves the subnet
+   * for another interface, and (unless `firewall: false`) accept forwarding out of the bridge
+   * and replies into it, ahead of a DROP policy.
+   */
+  private bridgeRules(): { table: 'nat' | 'filter'; chain: string; spec: string[] }[] {
+    const rules: { table: 'nat' | 'filter'; chain: string; spec: string[] }[] = [
+      { table: 'nat', chain: 'POSTROUTING', spec: ['-s', formatCidr(this.subnet), '!', '-o', this.bridge, '-j', 'MASQUERADE'] },
+    ];
+    if (this.config.firewall !== false) {
+      rules.push(
+        { table: 'filter', chain: 'FORWARD', spec: ['-i', this.bridge, '-j', 'ACCEPT'] },
+        { table: 'filter', chain: 'FORWARD', spec: ['-o', this.bridge, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'] },
+      );
+    }
+    return rules;
+  }
+
+  /**
+   * Installs the network's rules once per bridge: a marker in the state dir names the boot and
+   * the bridge's interface index it was done for, so each attach costs one read, and a reboot
+   * or a recreated bridge installs them again (each only if `iptables -C` misses it).
+   */
+  private async ensureBridgeRules(): Promise<void> {
+    const key = JSON.stringify({
+      boot: (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => '')).trim(),
+      ifindex: (await readFile(`/sys/class/net/${this.bridge}/ifindex`, 'utf8').catch(() => '')).trim(),
+      subnet: formatCidr(this.subnet),
+      firewall: this.config.firewall !== false,
+    });
+    if ((await readFile(this.rulesMarker(), 'utf8').catch(() => '')) === key) return;
+    for (const r of this.bridgeRules()) {
+      if ((await this.iptables(['-t', r.table, '-C', r.chain, ...r.spec])).code === 0) continue;
+      const res = await this.iptables(['-t', r.table, '-I', r.chain, ...r.spec]);
+      if (res.code !== 0) throw new DrydockError('io', `iptables -t ${r.table} -I ${r.chain} ${r.spec.join(' ')}: ${res.stderr.trim() || `exit status ${res.code}`}`);
+    }
+    await mkdir(this.config.stateDir, { recursive: true });
+    const tmp = `${this.rulesMarker()}.${process.pid}.tmp`;
+    await writeFile(tmp, key);
+    await rename(tmp, this.rulesMarker());
+  }
+
+  private iptables(args: string[]) {
+    return run('iptables', ['-w', ...args], { env: { PATH: this.toolPath } });
+  }
+
+  private rulesMarker(): string {
+    return join(this.config.stateDir, 'bridge-rules.json');
   }
 
   private runtime(containerId: string, netnsPath: string, ports: readonly PublishedPort[]): CniRuntime {

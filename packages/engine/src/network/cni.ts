@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { DrydockError, type ErrorCode } from '../errors.js';
 import { DEFAULT_TOOL_PATH, assertSafeName, oneLine, run } from './exec.js';
 
@@ -72,7 +73,15 @@ export interface CniOptions {
   toolPath?: string;
   /** Per-plugin timeout; default 60 s. */
   timeoutMs?: number;
+  /**
+   * A file that keeps each plugin's VERSION answer, keyed by the executable's path, size and
+   * mtime, so a process that attaches one container does not exec every plugin to ask again.
+   */
+  versionCacheFile?: string;
 }
+
+/** VERSION answers by plugin path; `stamp` is the executable's size and mtime when asked. */
+type VersionCache = Record<string, { stamp: string; info: CniVersionInfo }>;
 
 /** What ADD leaves behind so DEL runs the same chain with the same inputs. */
 interface CacheEntry {
@@ -115,20 +124,40 @@ export class CniRunner {
     throw new DrydockError('not-found', `CNI plugin ${type} not found in ${this.options.pluginDirs.join(':')}`);
   }
 
-  /** CNI_COMMAND=VERSION: the spec versions a plugin speaks. */
+  /** CNI_COMMAND=VERSION: the spec versions a plugin speaks (from `versionCacheFile` while the executable is unchanged). */
   async version(type: string): Promise<CniVersionInfo> {
-    const out = await this.exec(type, 'VERSION', { containerId: '', netnsPath: '', ifName: '' }, { cniVersion: '1.0.0' });
-    const info = out as Partial<CniVersionInfo>;
-    if (!Array.isArray(info.supportedVersions)) throw new DrydockError('internal', `CNI plugin ${type}: malformed VERSION answer`);
-    return { cniVersion: String(info.cniVersion), supportedVersions: info.supportedVersions.map(String) };
+    return (await this.versions([type]))[0]!;
   }
 
   /** The first of `preferred` that every plugin in `types` supports; `unsupported` if none. */
   async negotiateVersion(types: string[], preferred: string[] = ['1.0.0', '0.4.0']): Promise<string> {
-    const infos = await Promise.all([...new Set(types)].map((t) => this.version(t)));
+    const infos = await this.versions([...new Set(types)]);
     const found = preferred.find((v) => infos.every((i) => i.supportedVersions.includes(v)));
     if (!found) throw new DrydockError('unsupported', `CNI plugins ${types.join(', ')} share none of CNI versions ${preferred.join(', ')}`);
     return found;
+  }
+
+  /** VERSION of each plugin: cached answers for unchanged executables, the others asked (in parallel) and stored. */
+  private async versions(types: string[]): Promise<CniVersionInfo[]> {
+    const paths = types.map((t) => this.findPlugin(t));
+    const stamps = paths.map(fileStamp);
+    const file = this.options.versionCacheFile;
+    const cache = file ? await readVersionCache(file) : {};
+    let asked = false;
+    const infos = await Promise.all(
+      types.map(async (type, i) => {
+        const hit = cache[paths[i]!];
+        if (hit && hit.stamp === stamps[i]) return hit.info;
+        const answer = (await this.exec(type, 'VERSION', { containerId: '', netnsPath: '', ifName: '' }, { cniVersion: '1.0.0' })) as Partial<CniVersionInfo>;
+        if (!Array.isArray(answer.supportedVersions)) throw new DrydockError('internal', `CNI plugin ${type}: malformed VERSION answer`);
+        const info = { cniVersion: String(answer.cniVersion), supportedVersions: answer.supportedVersions.map(String) };
+        cache[paths[i]!] = { stamp: stamps[i]!, info };
+        asked = true;
+        return info;
+      }),
+    );
+    if (file && asked) await writeAtomic(file, JSON.stringify(cache));
+    return infos;
   }
 
   /**
@@ -186,6 +215,11 @@ export class CniRunner {
   /** The final ADD result cached for an attachment, or null. */
   async cachedResult(network: string, containerId: string, ifName: string): Promise<CniResult | null> {
     return (await this.cached(network, containerId, ifName))?.result ?? null;
+  }
+
+  /** The configuration list an attachment was ADDed with (what DEL will run), or null. */
+  async cachedConfig(network: string, containerId: string, ifName: string): Promise<CniConfList | null> {
+    return (await this.cached(network, containerId, ifName))?.config ?? null;
   }
 
   /** Container IDs with a cached result on `network` (for finding leftovers). */
@@ -267,12 +301,31 @@ export class CniRunner {
   }
 
   private async writeCache(network: string, rt: CniRuntime, entry: CacheEntry): Promise<void> {
-    const path = this.cachePath(network, rt.containerId, rt.ifName);
-    await mkdir(this.options.cacheDir, { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(entry));
-    await rename(tmp, path);
+    await writeAtomic(this.cachePath(network, rt.containerId, rt.ifName), JSON.stringify(entry));
   }
+}
+
+/** Writes a file whole or not at all (its directory is created). */
+async function writeAtomic(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+}
+
+async function readVersionCache(file: string): Promise<VersionCache> {
+  try {
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as VersionCache) : {};
+  } catch {
+    return {}; // absent or torn: ask the plugins
+  }
+}
+
+/** An executable's identity for caching: its size and modification time. */
+function fileStamp(path: string): string {
+  const st = statSync(path);
+  return `${st.size}:${st.mtimeMs}`;
 }
 
 /** The configuration one plugin of a list sees (spec section 4, "deriving execution configuration"). */

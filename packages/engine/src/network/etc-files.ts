@@ -60,6 +60,11 @@ const DEFAULT_HOSTS = [
   'ff02::2\tip6-allrouters',
 ];
 
+/** Where `writeEtcFiles` puts the files in `dir` (known before their content, e.g. for the spec). */
+export function etcFilePaths(dir: string): EtcFiles {
+  return { hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname'), resolvConf: join(dir, 'resolv.conf') };
+}
+
 /**
  * Writes the container's /etc/hosts, /etc/hostname and /etc/resolv.conf as Docker does and
  * returns their paths for the runtime to bind-mount (each file atomically replaced, mode
@@ -72,7 +77,7 @@ export async function writeEtcFiles(options: EtcFilesOptions): Promise<EtcFiles>
       ? hostModeHosts(await readOptional(paths.hosts), options.extraHosts ?? [])
       : buildHosts({ hostname: options.hostname, domainname: options.domainname, ip: options.mode === 'bridge' ? options.ip : null, extraHosts: options.extraHosts });
   const resolvText = await resolvConfFor(options, paths);
-  const files: EtcFiles = { hosts: join(options.dir, 'hosts'), hostname: join(options.dir, 'hostname'), resolvConf: join(options.dir, 'resolv.conf') };
+  const files = etcFilePaths(options.dir);
   await mkdir(options.dir, { recursive: true });
   await writeAtomic(files.hosts, hostsText);
   await writeAtomic(files.hostname, `${options.hostname}\n`);

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { DrydockError } from '../errors.js';
 
@@ -31,19 +31,42 @@ export const MAX_MOUNT_OPTIONS = 4000;
  */
 export function performMount(m: Mount, target: string): void {
   mkdirSync(target, { recursive: true });
-  const args =
-    m.type === 'bind'
-      ? [m.options.includes('rbind') ? '--rbind' : '--bind', m.source, target]
-      : ['-t', 'overlay', m.source, '-o', m.options.join(','), target];
-  const res = spawnSync('mount', args, { cwd: m.cwd, encoding: 'utf8' });
+  checkMount(m, target, spawnSync('mount', mountArgs(m, target), { cwd: m.cwd, encoding: 'utf8' }));
+  if (m.type === 'bind' && m.options.includes('ro')) checkRemount(target, spawnSync('mount', ['-o', 'remount,bind,ro', target], { encoding: 'utf8' }));
+}
+
+/** `performMount` without blocking the event loop, so other work (a network being attached) goes on meanwhile. */
+export async function performMountAsync(m: Mount, target: string): Promise<void> {
+  mkdirSync(target, { recursive: true });
+  checkMount(m, target, await spawnText('mount', mountArgs(m, target), m.cwd));
+  if (m.type === 'bind' && m.options.includes('ro')) checkRemount(target, await spawnText('mount', ['-o', 'remount,bind,ro', target]));
+}
+
+type Ran = { status: number | null; stderr: string; error?: Error | undefined };
+
+function mountArgs(m: Mount, target: string): string[] {
+  return m.type === 'bind' ? [m.options.includes('rbind') ? '--rbind' : '--bind', m.source, target] : ['-t', 'overlay', m.source, '-o', m.options.join(','), target];
+}
+
+function checkMount(m: Mount, target: string, res: Ran): void {
   if (res.error || res.status !== 0) {
     const why = res.error?.message ?? res.stderr.trim().split('\n')[0] ?? `exit ${res.status}`;
     throw new DrydockError('io', `cannot mount ${m.type} on ${target}: ${why}`, { cause: res.error });
   }
-  if (m.type === 'bind' && m.options.includes('ro')) {
-    const ro = spawnSync('mount', ['-o', 'remount,bind,ro', target], { encoding: 'utf8' });
-    if (ro.status !== 0) throw new DrydockError('io', `cannot make ${target} read-only: ${ro.stderr.trim()}`);
-  }
+}
+
+function checkRemount(target: string, res: Ran): void {
+  if (res.error || res.status !== 0) throw new DrydockError('io', `cannot make ${target} read-only: ${res.error?.message ?? res.stderr.trim()}`);
+}
+
+function spawnText(command: string, args: string[], cwd?: string): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile(command, args, { cwd, encoding: 'utf8' }, (error, _stdout, stderr) => {
+      const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      // A non-zero exit is told by its status; only a failure to run at all is an `error`.
+      resolve({ status, stderr, error: error && typeof error.code !== 'number' ? error : undefined });
+    });
+  });
 }
 
 /**
@@ -52,13 +75,19 @@ export function performMount(m: Mount, target: string): void {
  * instead of failing with `conflict`.
  */
 export function performUnmount(target: string, opts: { lazy?: boolean } = {}): void {
-  for (let i = 0; i < 16 && isMountPoint(target); i++) {
-    const res = spawnSync('umount', opts.lazy ? ['-l', target] : [target], { encoding: 'utf8' });
-    if (res.error || res.status !== 0) {
-      const why = res.error?.message ?? res.stderr.trim();
-      if (/busy/i.test(why)) throw new DrydockError('conflict', `cannot unmount ${target}: it is busy`);
-      throw new DrydockError('io', `cannot unmount ${target}: ${why}`, { cause: res.error });
-    }
+  for (let i = 0; i < 16 && isMountPoint(target); i++) checkUnmount(target, spawnSync('umount', opts.lazy ? ['-l', target] : [target], { encoding: 'utf8' }));
+}
+
+/** `performUnmount` without blocking the event loop. */
+export async function performUnmountAsync(target: string, opts: { lazy?: boolean } = {}): Promise<void> {
+  for (let i = 0; i < 16 && isMountPoint(target); i++) checkUnmount(target, await spawnText('umount', opts.lazy ? ['-l', target] : [target]));
+}
+
+function checkUnmount(target: string, res: Ran): void {
+  if (res.error || res.status !== 0) {
+    const why = res.error?.message ?? res.stderr.trim();
+    if (/busy/i.test(why)) throw new DrydockError('conflict', `cannot unmount ${target}: it is busy`);
+    throw new DrydockError('io', `cannot unmount ${target}: ${why}`, { cause: res.error });
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { chainIds, hexOf, type Digest } from '../digest.js';
@@ -7,7 +8,7 @@ import { DrydockError } from '../errors.js';
 import { ioError } from './confined.js';
 import { changes, opaqueDirsOf, upperToLayerTar, type Change, type DiffOptions } from './diff.js';
 import type { LowerLayer } from './lower.js';
-import { MAX_MOUNT_OPTIONS, mountPoints, mountsUnder, overlaySupported, performMount, performUnmount, type Mount } from './mount.js';
+import { MAX_MOUNT_OPTIONS, mountPoints, mountsUnder, overlaySupported, performMount, performMountAsync, performUnmount, performUnmountAsync, type Mount } from './mount.js';
 import { isAlive, ownerOf, type Owner } from './owner.js';
 import { unpackLayer } from './unpack.js';
 
@@ -202,14 +203,34 @@ export class Snapshotter {
   /** Performs `plan` on `target` (default `plan.target`) and records the mount for `unmount`/`cleanupStale`. */
   mount(plan: MountPlan, target: string = plan.target): void {
     for (const m of plan.mounts) performMount(m, target);
-    this.update(plan.key, (info) => {
-      if (!info.mounts.includes(target)) info.mounts.push(target);
-    });
+    this.recordMount(plan.key, target);
+  }
+
+  /** `mount` without blocking the event loop (the `mount` processes run while other work goes on). */
+  async mountAsync(plan: MountPlan, target: string = plan.target): Promise<void> {
+    for (const m of plan.mounts) await performMountAsync(m, target);
+    this.recordMount(plan.key, target);
   }
 
   /** Unmounts `target` (not mounted is fine) and forgets it in any snapshot's record. `lazy` detaches a busy mount. */
   unmount(target: string, opts: { lazy?: boolean } = {}): void {
     performUnmount(target, opts);
+    this.forgetMount(target);
+  }
+
+  /** `unmount` without blocking the event loop. */
+  async unmountAsync(target: string, opts: { lazy?: boolean } = {}): Promise<void> {
+    await performUnmountAsync(target, opts);
+    this.forgetMount(target);
+  }
+
+  private recordMount(key: string, target: string): void {
+    this.update(key, (info) => {
+      if (!info.mounts.includes(target)) info.mounts.push(target);
+    });
+  }
+
+  private forgetMount(target: string): void {
     for (const key of this.keys()) {
       const info = this.tryInfo(key);
       if (info?.mounts.includes(target)) this.update(key, (i) => void (i.mounts = i.mounts.filter((t) => t !== target)));
@@ -360,12 +381,18 @@ export class Snapshotter {
     if (this.resolvedDriver) return this.resolvedDriver;
     const wanted = this.opts.driver ?? 'auto';
     if (wanted !== 'auto') return (this.resolvedDriver = wanted);
+    // A probe mount costs two processes: a success is remembered for this kernel and filesystem.
+    const proven = join(this.dir, 'overlay-ok');
+    const key = `${release()} ${statfsSync(this.dir).type}`;
+    if (readText(proven) === key) return (this.resolvedDriver = 'overlay');
     const probe = this.tempDir('active');
     try {
-      return (this.resolvedDriver = overlaySupported(probe) ? 'overlay' : 'copy');
+      this.resolvedDriver = overlaySupported(probe) ? 'overlay' : 'copy';
     } finally {
       rmSync(probe, { recursive: true, force: true });
     }
+    if (this.resolvedDriver === 'overlay') writeFileSync(proven, key);
+    return this.resolvedDriver;
   }
 
   private destroy(dir: string, mounts: string[], lazy: boolean): void {
@@ -426,6 +453,14 @@ function overlayOptions(activeDir: string, lowers: LowerLayer[], base: string): 
 async function copyLowers(lowers: LowerLayer[], dest: string): Promise<void> {
   for (let i = lowers.length - 1; i >= 0; i--) {
     await unpackLayer(upperToLayerTar(lowers[i]!.dir, lowers.slice(i + 1)), dest, { whiteouts: 'apply' });
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
   }
 }
 

@@ -46,6 +46,7 @@ describe('ContainerNetworks (real CNI plugins, root)', () => {
     removeCniChains(chainsBefore);
     rmSync(stateDir, { recursive: true, force: true });
     expect(iptablesSave('nat') + iptablesSave('filter')).not.toContain(networkName);
+    expect(iptablesSave('nat') + iptablesSave('filter')).not.toContain(bridge);
   });
 
   const nsName = (id: string) => `${netnsPrefix}${id}`;
@@ -178,20 +179,34 @@ describe('ContainerNetworks (real CNI plugins, root)', () => {
     expect(await nets.detach('gone')).toBe(false); // idempotent
   });
 
-  it('`none` is a namespace with only loopback, up; `host` shares the host (ports discarded with a warning)', async () => {
+  it('`none` leaves the namespace to the runtime; `host` shares the host (ports discarded with a warning)', async () => {
     const none = await nets.attach('n1', { mode: 'none' });
-    expect(none).toMatchObject({ mode: 'none', ip: null, gateway: null, netnsPath: `/run/netns/${nsName('n1')}` });
-    const links = sh('ip', ['-n', nsName('n1'), '-o', 'link', 'show']).trim().split('\n');
-    expect(links).toHaveLength(1);
-    expect(links[0]).toMatch(/^1: lo: <LOOPBACK,UP,LOWER_UP>/);
-    expect(sh('ip', ['-n', nsName('n1'), '-4', 'addr', 'show', 'lo'])).toContain('127.0.0.1/8');
+    expect(none).toMatchObject({ mode: 'none', ip: null, gateway: null, netnsPath: null });
+    expect(nets.netns.exists('n1')).toBe(false);
 
     const host = await nets.attach('h1', { mode: 'host', ports: parsePortSpecs(['80:80']) });
     expect(host).toMatchObject({ mode: 'host', netnsPath: null, ip: null, ports: [] });
     expect(host.warnings).toEqual(['Published ports are discarded when using host network mode']);
     expect(await nets.detach('n1')).toBe(true);
     expect(await nets.detach('h1')).toBe(true);
-    expect(existsSync(none.netnsPath!)).toBe(false);
+    expect(await nets.inspect('n1')).toBeNull();
+  });
+
+  it("installs the network's masquerade and FORWARD rules once, runs no per-container iptables, and removeBridge takes them away", async () => {
+    const a = await nets.attach('r1');
+    const rules = () => (iptablesSave('nat') + iptablesSave('filter')).split('\n').filter((l) => l.includes(bridge) || l.includes(subnet));
+    const ours = [`-A POSTROUTING -s ${subnet} ! -o ${bridge} -j MASQUERADE`, `-A FORWARD -i ${bridge} -j ACCEPT`, `-A FORWARD -o ${bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`];
+    expect(rules().sort()).toEqual([...ours].sort());
+    expect(iptablesSave('nat') + iptablesSave('filter')).not.toContain(a.ip!);
+    await nets.attach('r2');
+    expect(rules()).toHaveLength(3); // not installed twice
+    await nets.detach('r1');
+    await nets.detach('r2');
+    expect(await nets.removeBridge()).toBe(true);
+    expect(rules()).toEqual([]);
+    // A new bridge (a new interface index) gets its rules again.
+    await nets.attach('r3');
+    expect(rules()).toHaveLength(3);
   });
 
   it('prune detaches containers that are not live, including a crashed half-attach', async () => {

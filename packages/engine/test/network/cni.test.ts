@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -112,6 +112,21 @@ if (cmd === 'VERSION') console.log(JSON.stringify({ cniVersion: '1.0.0', support
     await expect(cni.add(list([{ type: 'chatty' }]), rt)).rejects.toThrow('CNI plugin chatty ADD: output is not JSON: not json');
     await expect(cni.add(list([{ type: '../bin/ipmaker' }]), rt)).rejects.toThrow(/invalid CNI plugin type/);
     await expect(cni.add(list([{ type: 'ipmaker' }]), { ...rt, containerId: '../x' })).rejects.toThrow(/invalid container ID/);
+  });
+
+  it('keeps VERSION answers in versionCacheFile while a plugin is unchanged', async () => {
+    const versionCacheFile = join(dir, 'versions.json');
+    const versions = () => calls().filter((c) => c.env['CNI_COMMAND'] === 'VERSION').map((c) => c.type);
+    const fresh = () => new CniRunner({ pluginDirs: [pluginDir], cacheDir: join(dir, 'cache'), versionCacheFile });
+    expect(await fresh().negotiateVersion(['ipmaker', 'router'])).toBe('0.4.0');
+    expect(versions().sort()).toEqual(['ipmaker', 'router']);
+    expect(await fresh().negotiateVersion(['ipmaker', 'router'])).toBe('0.4.0'); // another process: no exec
+    expect(versions()).toHaveLength(2);
+    // A plugin replaced (another size and mtime) is asked again; the other answer stays cached.
+    fakePlugin(pluginDir, log, 'router', `if (cmd === 'VERSION') console.log(JSON.stringify({ cniVersion: '1.0.0', supportedVersions: ['1.0.0'] }));`);
+    utimesSync(join(pluginDir, 'router'), new Date(), new Date(Date.now() + 5000));
+    expect(await fresh().negotiateVersion(['ipmaker', 'router'])).toBe('1.0.0');
+    expect(versions().sort()).toEqual(['ipmaker', 'router', 'router']);
   });
 
   it('negotiates the newest version every plugin supports', async () => {

@@ -117,9 +117,10 @@ describe.each(testRuntimes(scratch))('foreground run with $name', ({ make }) => 
     expect(out).toBe(v2 ? '67108864\n50000 100000\n' : '67108864\n50000\n100000\n');
   });
 
-  it('gives a new network namespace with only lo by default, and joins one by path', async () => {
-    const none = await run({ cmd: ['sh', '-c', 'ls /sys/class/net'] });
-    expect(none.out).toBe('lo\n');
+  it('gives a new network namespace with only lo, up, by default, and joins one by path', async () => {
+    // The runtime brings lo up in a namespace it makes (IFF_UP|IFF_LOOPBACK = 0x9): `--network none` relies on it.
+    const none = await run({ cmd: ['sh', '-c', 'ls /sys/class/net; cat /sys/class/net/lo/flags'] });
+    expect(none.out).toBe('lo\n0x9\n');
     const nsFile = join(scratch, `netns-${Date.now()}`);
     writeFileSync(nsFile, '');
     netnsFiles.push(nsFile);
