@@ -31,7 +31,7 @@ export class ContainerService {
   private loaded: Promise<{ d: ContainerDeps; ops: Operations }> | undefined;
 
   constructor(
-    private readonly base: { root: string; db: Db; images: ImageStore; content: ContentStore; journal: Journal },
+    private readonly base: { root: string; storageDriver: 'auto' | 'overlay' | 'copy'; db: Db; images: ImageStore; content: ContentStore; journal: Journal },
   ) {
     this.store = new ContainerStore(base.db);
   }
@@ -41,7 +41,7 @@ export class ContainerService {
     this.loaded ??= import('./operations.js').then((ops) => {
       const paths = containerPaths(this.base.root);
       let runtime: OciRuntime | undefined;
-      const snapshotter = new ops.Snapshotter(this.base.root);
+      const snapshotter = new ops.Snapshotter(this.base.root, { driver: this.base.storageDriver });
       // A container's snapshot outlives the command that made it; anything else whose owner died is debris.
       snapshotter.cleanupStale({ keep: (key) => this.store.get(key) !== undefined });
       const d: ContainerDeps = {
@@ -138,7 +138,7 @@ export class ContainerService {
   async inspect(idOrName: string): Promise<Record<string, unknown>> {
     const record = this.store.resolve(idOrName);
     const { d, ops } = await this.load();
-    return ops.inspectJson(await ops.containerSummary(d, record), d.snapshotter.plan(record.id).target);
+    return ops.inspectJson(await ops.containerSummary(d, record), d.snapshotter.plan(record.id));
   }
 
   async *logs(idOrName: string, opts: LogReadOptions = {}): AsyncGenerator<LogLine> {

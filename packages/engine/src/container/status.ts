@@ -28,7 +28,7 @@ export async function containerSummary(deps: ContainerDeps, record: ContainerRec
 }
 
 /** `docker container inspect`: the daemon's ContainerJSON shape (the fields we know). */
-export function inspectJson(s: ContainerSummary, rootfsTarget: string): Record<string, unknown> {
+export function inspectJson(s: ContainerSummary, rootfs: { target: string; driver: 'overlay' | 'copy' }): Record<string, unknown> {
   const r = s.record;
   const running = s.status === 'running' || s.status === 'paused';
   const args = [...(r.config.Entrypoint ?? []), ...(r.config.Cmd ?? [])];
@@ -65,7 +65,7 @@ export function inspectJson(s: ContainerSummary, rootfsTarget: string): Record<s
       Memory: r.hostConfig.memory ?? 0,
       NanoCpus: r.hostConfig.nanoCpus ?? 0,
     },
-    GraphDriver: { Data: { MergedDir: rootfsTarget }, Name: 'overlay' },
+    GraphDriver: { Data: { MergedDir: rootfs.target }, Name: rootfs.driver },
     Mounts: Object.entries(r.hostConfig.volumes).map(([dest, src]) => ({ Type: 'volume', Source: src, Destination: dest, RW: true })),
     Config: r.config,
     NetworkSettings: {
