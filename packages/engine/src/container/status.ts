@@ -1,6 +1,8 @@
+import { DrydockError } from '../errors.js';
 import { inspectContainer, type ContainerStatus } from '../runtime/container.js';
 import type { ContainerRecord } from './container-store.js';
 import type { ContainerDeps } from './deps.js';
+import { reapOrphan } from './orphan.js';
 
 /** A container with its live state, as `docker ps` and `docker inspect` need it. */
 export interface ContainerSummary {
@@ -13,8 +15,13 @@ export interface ContainerSummary {
   error: string;
 }
 
-/** Reads one container's live state from its directory and the runtime. */
+/**
+ * Reads one container's live state from its directory and the runtime. A
+ * container whose supervisor died is reaped first (see reapOrphan): then
+ * `not-found` if it was a `--rm` one, now removed.
+ */
 export async function containerSummary(deps: ContainerDeps, record: ContainerRecord): Promise<ContainerSummary> {
+  if (!(await reapOrphan(deps, record))) throw new DrydockError('not-found', `No such container: ${record.id}`);
   const { status, state } = await inspectContainer(deps.paths.dir(record.id), deps.runtime(), record.id);
   return {
     record,
