@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxTar, cliSandbox, expectCleanFailure, must, sh } from './helpers/cli.js';
+import { busyboxTar, cliSandbox, expectCleanFailure, must, repoRoot, sh } from './helpers/cli.js';
 
 /**
  * Containers on the engine's own runtime (crun, overlayfs, CNI), compared
@@ -110,6 +110,51 @@ describe('run', () => {
     box.run(['create', '--name', 'taken', image, 'true']);
     expect(expectCleanFailure(box.run(['create', '--name', 'taken', image, 'true']))).toMatch(/is already in use/);
     expect(expectCleanFailure(box.run(['logs', 'nosuchcontainer']))).toBe('Error: No such container: nosuchcontainer');
+  });
+});
+
+/**
+ * `-t` output, byte for byte as Docker's: piped (`-t` alone), and on a terminal (`-it`, under util-linux
+ * `script` with stdin at EOF: the end-of-file `script` sends becomes one NUL byte once the terminal is
+ * raw, which Docker passes on once and the container's terminal echoes as `^@`).
+ */
+describe('terminals', () => {
+  const dockerExec = `drydock-tty-${process.pid}`;
+  const readOneByte = 'stty -icanon; dd bs=1 count=1 2>/dev/null | od -An -tx1; seq 1 3000';
+  const bytes = (cmd: string, args: string[]) => {
+    const r = spawnSync(cmd, args, { env: box.env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26, timeout: 60_000, killSignal: 'SIGKILL' });
+    if (r.status !== 0) throw new Error(`${cmd} exited ${r.status ?? r.signal}: ${r.stderr.toString()}`);
+    return r.stdout.toString('latin1');
+  };
+  const onTerminal = (command: string) => bytes('script', ['-qec', command, '/dev/null']);
+  const cli = join(repoRoot, 'bin/drydock');
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+  beforeAll(() => {
+    expect(box.run(['run', '-d', '--name', 'tty-exec', '--network', 'none', image, 'sleep', '300']).status).toBe(0);
+    dockerNames.push(dockerExec);
+    must('docker', ['run', '-d', '--name', dockerExec, '--network', 'none', image, 'sleep', '300']);
+  });
+
+  it.each([
+    ['a long output', ['seq', '1', '5000']],
+    ['control bytes and long lines', ['sh', '-c', 'printf "a\\tb\\033[1mc\\rd\\n"; yes abcdefghijklmnopqrstuvwxyz0123456789 | head -c 300000']],
+  ])('run -t and exec -t print %s as Docker does, with no stray NUL', (_what, command) => {
+    const run = bytes(cli, ['run', '--rm', '-t', '--network', 'none', image, ...command]);
+    expect(run).toBe(bytes('docker', ['run', '--rm', '-t', '--network', 'none', image, ...command]));
+    expect(run).not.toContain('\0');
+    const exec = bytes(cli, ['exec', '-t', 'tty-exec', ...command]);
+    expect(exec).toBe(bytes('docker', ['exec', '-t', dockerExec, ...command]));
+    expect(exec).not.toContain('^@');
+  });
+
+  it('run -it and exec -it on a terminal print what Docker prints', () => {
+    const docker = onTerminal(`docker run --rm -it --network none ${image} sh -c ${q(readOneByte)}`);
+    expect(docker.startsWith('^@ 00\r\n1\r\n')).toBe(true);
+    expect(onTerminal(`${cli} run --rm -it --network none ${image} sh -c ${q(readOneByte)}`)).toBe(docker);
+    const dockerExecOut = onTerminal(`docker exec -it ${dockerExec} sh -c ${q(readOneByte)}`);
+    expect(dockerExecOut).toBe(docker);
+    expect(onTerminal(`${cli} exec -it tty-exec sh -c ${q(readOneByte)}`)).toBe(dockerExecOut);
   });
 });
 

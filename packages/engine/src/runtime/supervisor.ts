@@ -6,7 +6,7 @@ import { isatty } from 'node:tty';
 import { OciRuntime, RUNTIME_ENV, runtimeMessage, type RuntimeOptions } from './crun.js';
 import { containerFiles, removeShimPid, writeShimPid, writeState, type ContainerState } from './container.js';
 import { JsonLogWriter, nowRfc3339Nano } from './json-log.js';
-import { ttyCommand } from './tty.js';
+import { rawTerminal, ttyCommand } from './tty.js';
 
 /**
  * What the supervisor of one container needs; the shim reads it from
@@ -112,6 +112,7 @@ export async function supervise(config: ShimConfig, io: SuperviseIo = {}): Promi
   };
 
   let spawnError: Error | undefined;
+  const restoreTerminal = config.tty && typeof io.stdin === 'number' ? rawTerminal(io.stdin) : () => undefined;
   const child: ChildProcess = spawn(command, args, { stdio, env: RUNTIME_ENV, cwd: config.dir });
   const exit = new Promise<number>((resolve) => {
     child.once('error', (err) => {
@@ -165,6 +166,7 @@ export async function supervise(config: ShimConfig, io: SuperviseIo = {}): Promi
     if (existsSync(`${runtime.root}/${config.id}`)) await runtime.delete(config.id, { force: true }).catch(() => undefined);
     return state;
   } finally {
+    restoreTerminal();
     clearInterval(poll);
     io.signal?.removeEventListener('abort', abort);
     for (const sig of io.proxySignals ?? []) process.off(sig, forward);
