@@ -12,11 +12,12 @@ export const ORPHAN_EXIT_CODE = 137;
  * A container whose supervisor (the shim, or a foreground `run`) was killed
  * (`kill -9`) while it ran has nobody to record its end or free what it
  * holds. Docker's containerd, on losing a shim, kills the container
- * (`runc delete --force`) and reports exit status 137; we do the same, when a
- * later command first looks at the container: kill it and delete it from the
- * runtime (which frees its cgroup), record `exited` with code 137 and the
- * time, and free its mounts and network — or remove it, for `--rm`. Its log
- * stays. Returns false when it was removed.
+ * (`runc delete --force`) and reports exit status 137. The supervisor's
+ * watcher has killed the process already (see supervisor.ts); the first
+ * later command that looks at the container does the rest: delete it from
+ * the runtime (killing it if it still runs; this frees its cgroup), record
+ * `exited` with code 137 and the time, and free its mounts and network — or
+ * remove it, for `--rm`. Its log stays. Returns false when it was removed.
  *
  * Safe against the shim finishing at the same time, and against other
  * commands reaping too: the state is read again under the release lock.
