@@ -25,6 +25,8 @@ export interface CliEnv {
   dockerConfig: string;
   /** Registries reached over plain HTTP besides loopback: DRYDOCK_INSECURE_REGISTRIES, comma-separated host[:port] or CIDR. */
   insecureRegistries: string[];
+  /** DRYDOCK_STORAGE_DRIVER: `overlay`, `copy` (no overlayfs) or `auto` (default), as dockerd's --storage-driver; checked by openEngine. */
+  storageDriver: string | undefined;
   /** Per-registry TLS files, Docker's layout: DRYDOCK_CERTS_D, else /etc/docker/certs.d. */
   certsDir: string;
 }
@@ -53,6 +55,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
     dockerConfig: env.DOCKER_CONFIG || join(homedir(), '.docker'),
     insecureRegistries: (env.DRYDOCK_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     certsDir: env.DRYDOCK_CERTS_D || '/etc/docker/certs.d',
+    storageDriver: env.DRYDOCK_STORAGE_DRIVER || undefined,
   };
 }
 

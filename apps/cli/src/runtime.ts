@@ -18,9 +18,16 @@ export async function openEngine(): Promise<{ engine: Engine; ctx: OperationCont
   const env = readEnv();
   if (!engine) {
     const { Engine } = await import('@drydock/engine');
-    engine = Engine.open({ root: env.root });
+    engine = Engine.open({ root: env.root, storageDriver: storageDriverOf(env.storageDriver) });
   }
   return { engine, ctx: { actor: env.actor } };
+}
+
+function storageDriverOf(value: string | undefined): 'auto' | 'overlay' | 'copy' {
+  if (value === undefined || value === 'auto') return 'auto';
+  if (value === 'overlay' || value === 'overlay2') return 'overlay';
+  if (value === 'copy' || value === 'vfs') return 'copy';
+  throw new CliExit(`DRYDOCK_STORAGE_DRIVER must be overlay, copy or auto, not ${JSON.stringify(value)}`, 125);
 }
 
 export function closeEngine(): void {

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxTar, cliSandbox, expectCleanFailure, must, sh } from './helpers/cli.js';
+import { busyboxTar, cliSandbox, expectCleanFailure, must, repoRoot, sh } from './helpers/cli.js';
 
 /**
  * Containers on the engine's own runtime (crun, overlayfs, CNI), compared
@@ -18,7 +18,7 @@ beforeAll(() => {
 afterAll(() => {
   for (const c of box.run(['ps', '-a', '-q', '--no-trunc']).stdout.split('\n').filter(Boolean)) box.run(['rm', '-f', c]);
   sh('docker', ['rm', '-f', ...dockerNames]);
-  sh('docker', ['rmi', '-f', image, `drydock-ct/committed:${process.pid}`]);
+  sh('docker', ['rmi', '-f', image]);
   box.cleanup();
 });
 
@@ -113,58 +113,128 @@ describe('run', () => {
   });
 });
 
-describe('diff, commit, export', () => {
-  const script = 'mkdir -p /a/b/c && touch /a/b/c/f && touch /etc/newfile && rm /bin/ls && mkdir -p /root/x/y && echo hi > /root/x/y/z && rm -rf /tmp && echo changed >> /etc/passwd && rm -rf /usr/bin && mkdir /usr/bin && touch /usr/bin/fresh';
+/**
+ * `-t` output, byte for byte as Docker's: piped (`-t` alone), and on a terminal (`-it`, under util-linux
+ * `script` with stdin at EOF: the end-of-file `script` sends becomes one NUL byte once the terminal is
+ * raw, which Docker passes on once and the container's terminal echoes as `^@`).
+ */
+describe('terminals', () => {
+  const dockerExec = `drydock-tty-${process.pid}`;
+  const readOneByte = 'stty -icanon; dd bs=1 count=1 2>/dev/null | od -An -tx1; seq 1 3000';
+  const bytes = (cmd: string, args: string[]) => {
+    const r = spawnSync(cmd, args, { env: box.env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26, timeout: 60_000, killSignal: 'SIGKILL' });
+    if (r.status !== 0) throw new Error(`${cmd} exited ${r.status ?? r.signal}: ${r.stderr.toString()}`);
+    return r.stdout.toString('latin1');
+  };
+  const onTerminal = (command: string) => bytes('script', ['-qec', command, '/dev/null']);
+  const cli = join(repoRoot, 'bin/drydock');
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
   beforeAll(() => {
-    expect(box.run(['run', '--name', 'changes', '--network', 'none', image, 'sh', '-c', script]).status).toBe(0);
-    dockerNames.push(`drydock-changes-${process.pid}`);
-    must('docker', ['run', '--name', `drydock-changes-${process.pid}`, '--network', 'none', image, 'sh', '-c', script]);
+    expect(box.run(['run', '-d', '--name', 'tty-exec', '--network', 'none', image, 'sleep', '300']).status).toBe(0);
+    dockerNames.push(dockerExec);
+    must('docker', ['run', '-d', '--name', dockerExec, '--network', 'none', image, 'sleep', '300']);
+  });
+
+  it.each([
+    ['a long output', ['seq', '1', '5000']],
+    ['control bytes and long lines', ['sh', '-c', 'printf "a\\tb\\033[1mc\\rd\\n"; yes abcdefghijklmnopqrstuvwxyz0123456789 | head -c 300000']],
+  ])('run -t and exec -t print %s as Docker does, with no stray NUL', (_what, command) => {
+    const run = bytes(cli, ['run', '--rm', '-t', '--network', 'none', image, ...command]);
+    expect(run).toBe(bytes('docker', ['run', '--rm', '-t', '--network', 'none', image, ...command]));
+    expect(run).not.toContain('\0');
+    const exec = bytes(cli, ['exec', '-t', 'tty-exec', ...command]);
+    expect(exec).toBe(bytes('docker', ['exec', '-t', dockerExec, ...command]));
+    expect(exec).not.toContain('^@');
+  });
+
+  it('run -it and exec -it on a terminal print what Docker prints', () => {
+    const docker = onTerminal(`docker run --rm -it --network none ${image} sh -c ${q(readOneByte)}`);
+    expect(docker.startsWith('^@ 00\r\n1\r\n')).toBe(true);
+    expect(onTerminal(`${cli} run --rm -it --network none ${image} sh -c ${q(readOneByte)}`)).toBe(docker);
+    const dockerExecOut = onTerminal(`docker exec -it ${dockerExec} sh -c ${q(readOneByte)}`);
+    expect(dockerExecOut).toBe(docker);
+    expect(onTerminal(`${cli} exec -it tty-exec sh -c ${q(readOneByte)}`)).toBe(dockerExecOut);
+  });
+});
+
+// The same operations on both storage drivers: overlayfs, and the copy fallback for hosts without it
+// (diffed against the image's layers, as Docker's naive diff driver does).
+describe.each(['overlay', 'copy'])('diff, commit, export on the %s driver', (driver) => {
+  const script =
+    'mkdir -p /a/b/c && touch /a/b/c/f && touch /etc/newfile && rm /bin/ls && mkdir -p /root/x/y && echo hi > /root/x/y/z && rm -rf /tmp && echo changed >> /etc/passwd' +
+    ' && chmod 700 /usr && touch /etc/group && ln -sfn sh /bin/cat && rm /bin/vi && mkdir /bin/vi && touch /bin/vi/x' +
+    // A directory removed and made again: opaque on overlay (the copy driver lists it as Docker's vfs driver would).
+    (driver === 'overlay' ? ' && rm -rf /usr/bin && mkdir /usr/bin && touch /usr/bin/fresh' : '');
+  let dbox: ReturnType<typeof cliSandbox>; // made in beforeAll: a filtered run that skips this block leaves no directory
+  const dockerName = `drydock-changes-${driver}-${process.pid}`;
+  const target = `drydock-ct/committed-${driver}:${process.pid}`;
+
+  beforeAll(() => {
+    dbox = cliSandbox();
+    dbox.env.DRYDOCK_STORAGE_DRIVER = driver;
+    expect(dbox.run(['import', busyboxTar, image]).status).toBe(0);
+    expect(dbox.run(['run', '--name', 'changes', '--network', 'none', image, 'sh', '-c', script]).status).toBe(0);
+    dockerNames.push(dockerName);
+    must('docker', ['run', '--name', dockerName, '--network', 'none', image, 'sh', '-c', script]);
+  });
+  afterAll(() => {
+    for (const c of dbox.run(['ps', '-a', '-q', '--no-trunc']).stdout.split('\n').filter(Boolean)) dbox.run(['rm', '-f', c]);
+    sh('docker', ['rmi', '-f', target]);
+    dbox.cleanup();
+  });
+
+  it('stores the container on that driver', () => {
+    expect(dbox.run(['inspect', '-f', '{{.GraphDriver.Name}}', 'changes']).stdout).toBe(`${driver}\n`);
   });
 
   it('prints the same diff lines as Docker', () => {
-    const ours = box.run(['diff', 'changes']).stdout;
+    const ours = dbox.run(['diff', 'changes']).stdout;
     expect(ours).toContain('D /bin/ls');
     // Docker prints in its walk order, which varies from run to run; we sort by path.
     const lines = (s: string) => s.trimEnd().split('\n').sort();
-    expect(lines(ours)).toEqual(lines(must('docker', ['diff', `drydock-changes-${process.pid}`])));
+    expect(lines(ours)).toEqual(lines(must('docker', ['diff', dockerName])));
   });
 
   it('shows no /etc/hosts, /dev or /proc changes for a container that changed nothing', () => {
-    box.run(['run', '--name', 'unchanged', image, 'true']);
-    expect(box.run(['diff', 'unchanged']).stdout).toBe('');
+    dbox.run(['run', '--name', 'unchanged', image, 'true']);
+    expect(dbox.run(['diff', 'unchanged']).stdout).toBe('');
   });
 
   it('commits with author and message into an image Docker loads and runs', () => {
-    const target = `drydock-ct/committed:${process.pid}`;
-    const id = box.run(['commit', '-a', 'Ann <ann@example.com>', '-m', 'the change', '-c', 'ENV MARK=1', 'changes', target]).stdout.trim();
+    const id = dbox.run(['commit', '-a', 'Ann <ann@example.com>', '-m', 'the change', '-c', 'ENV MARK=1', 'changes', target]).stdout.trim();
     expect(id).toMatch(/^sha256:/);
-    const [info] = JSON.parse(box.run(['inspect', target]).stdout);
+    const [info] = JSON.parse(dbox.run(['inspect', target]).stdout);
     expect(info.Author).toBe('Ann <ann@example.com>');
     expect(info.Comment).toBe('the change');
     expect(info.Config.Env).toContain('MARK=1');
-    expect(box.run(['history', '--format', '{{.CreatedBy}}|{{.Comment}}', target]).stdout.split('\n')[0]).toBe(`sh -c ${script}`.slice(0, 44) + '…|the change');
-    const archive = join(box.dir, 'committed.tar');
-    expect(box.run(['save', '-o', archive, target]).status).toBe(0);
+    expect(dbox.run(['history', '--format', '{{.CreatedBy}}|{{.Comment}}', target]).stdout.split('\n')[0]).toBe(`sh -c ${script}`.slice(0, 44) + '…|the change');
+    const archive = join(dbox.dir, 'committed.tar');
+    expect(dbox.run(['save', '-o', archive, target]).status).toBe(0);
     must('docker', ['load', '-i', archive]);
-    const check = 'ls /a/b/c; tail -1 /etc/passwd; test -e /bin/ls || echo no-ls; test -e /tmp || echo no-tmp; echo $MARK';
-    expect(must('docker', ['run', '--rm', '--network', 'none', target, 'sh', '-c', check])).toBe('f\nchanged\nno-ls\nno-tmp\n1\n');
-    expect(box.run(['run', '--rm', '--network', 'none', target, 'sh', '-c', check]).stdout).toBe('f\nchanged\nno-ls\nno-tmp\n1\n');
+    const check = 'ls /a/b/c; ls /bin/vi; tail -1 /etc/passwd; test -e /bin/ls || echo no-ls; test -e /tmp || echo no-tmp; readlink /bin/cat; stat -c %a /usr; echo $MARK';
+    const expected = 'f\nx\nchanged\nno-ls\nno-tmp\nsh\n700\n1\n';
+    expect(must('docker', ['run', '--rm', '--network', 'none', target, 'sh', '-c', check])).toBe(expected);
+    expect(dbox.run(['run', '--rm', '--network', 'none', target, 'sh', '-c', check]).stdout).toBe(expected);
+    // A container of the committed image starts with no changes of its own.
+    dbox.run(['run', '--name', 'on-committed', '--network', 'none', target, 'true']);
+    expect(dbox.run(['diff', 'on-committed']).stdout).toBe('');
   });
 
   it('refuses to remove an image a container uses', () => {
-    expect(expectCleanFailure(box.run(['rmi', image]))).toMatch(/conflict: unable to remove repository reference .* \(must force\) - container [a-f0-9]{12} is using its referenced image/);
+    expect(expectCleanFailure(dbox.run(['rmi', image]))).toMatch(/conflict: unable to remove repository reference .* \(must force\) - container [a-f0-9]{12} is using its referenced image/);
   });
 
   it('exports the flattened filesystem without the mounted /etc files', () => {
-    const archive = join(box.dir, 'export.tar');
-    expect(box.run(['export', '-o', archive, 'changes']).status).toBe(0);
+    const archive = join(dbox.dir, 'export.tar');
+    expect(dbox.run(['export', '-o', archive, 'changes']).status).toBe(0);
     const names = execFileSync('tar', ['-tf', archive], { encoding: 'utf8' }).split('\n');
     expect(names).toContain('a/b/c/f');
     expect(names).toContain('bin/busybox');
+    expect(names).toContain('dev/');
     expect(names).not.toContain('bin/ls');
     expect(names).not.toContain('etc/hosts');
-    expect(box.run(['import', archive, 'reimported:1']).status).toBe(0);
-    expect(box.run(['run', '--rm', '--network', 'none', 'reimported:1', 'cat', '/a/b/c/f', '/root/x/y/z']).stdout).toBe('hi\n');
+    expect(dbox.run(['import', archive, 'reimported:1']).status).toBe(0);
+    expect(dbox.run(['run', '--rm', '--network', 'none', 'reimported:1', 'cat', '/a/b/c/f', '/root/x/y/z']).stdout).toBe('hi\n');
   });
 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { busyboxTar, cliSandbox, repoRoot } from './helpers/cli.js';
@@ -54,4 +54,75 @@ describe('kill -9 during run -d and commit', () => {
     const id = box.run(['commit', 'big', 'whole:1']).stdout.trim();
     expect(id).toMatch(/^sha256:/);
   }, 120_000);
+});
+
+/**
+ * The container's shim, killed with -9: Docker's containerd then kills the container and reports 137. So do
+ * we: the container dies with its shim, and the next command records 137 and frees what it held.
+ */
+describe('kill -9 of a detached container\'s shim', () => {
+  const containerDir = (id: string) => join(root, 'containers', id);
+  const pidOf = (file: string) => {
+    const text = readFileSync(file, 'utf8').trim();
+    return text.startsWith('{') ? (JSON.parse(text) as { pid: number }).pid : Number(text);
+  };
+  const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  /** Kills the shim; the container dies with it, before any command looks (its watcher kills it). */
+  async function killShim(id: string): Promise<void> {
+    const init = pidOf(join(containerDir(id), 'init.pid'));
+    const shim = pidOf(join(containerDir(id), 'shim.pid'));
+    expect(alive(init)).toBe(true);
+    process.kill(shim, 'SIGKILL');
+    while (alive(shim) || alive(init)) await new Promise((r) => setTimeout(r, 20));
+  }
+  const leftovers = (id: string) => ({
+    mounts: mountsUnderRoot().filter((m) => m.includes(id)),
+    netns: readdirSync('/run/netns').filter((n) => n.includes(id)),
+    cgroups: [...readdirSync('/sys/fs/cgroup').map((c) => `/sys/fs/cgroup/${c}/drydock/${id}`), `/sys/fs/cgroup/drydock/${id}`].filter((p) => existsSync(p)),
+  });
+  const none = { mounts: [], netns: [], cgroups: [] };
+
+  it('ps shows Exited (137), logs and wait work, rm frees mounts, network and cgroup', async () => {
+    box.run(['import', busyboxTar, 'fault:1']);
+    const id = box.run(['run', '-d', '--name', 'orphan', 'fault:1', 'sh', '-c', 'echo hello; exec sleep 300']).stdout.trim();
+    expect(id).toMatch(/^[a-f0-9]{64}$/);
+    while (box.run(['logs', 'orphan']).stdout === '') await new Promise((r) => setTimeout(r, 20));
+    expect(leftovers(id).netns).toEqual([`drydock-${id}`]);
+    await killShim(id);
+    expect(box.run(['ps', '-a', '--format', '{{.Names}} {{.Status}}', '--filter', 'name=orphan']).stdout).toMatch(/^orphan Exited \(137\) /);
+    expect(box.run(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.State.Pid}}', 'orphan']).stdout).toBe('exited 137 0\n');
+    expect(box.run(['logs', 'orphan']).stdout).toBe('hello\n');
+    expect(box.run(['wait', 'orphan']).stdout).toBe('137\n');
+    expect(leftovers(id)).toEqual({ ...none, mounts: [] });
+    expect(box.run(['start', 'orphan']).status).toBe(0); // it can run again
+    expect(box.run(['rm', '-f', 'orphan']).stdout).toBe('orphan\n');
+    expect(leftovers(id)).toEqual(none);
+  }, 60_000);
+
+  it('stop records 137 and frees everything', async () => {
+    const id = box.run(['run', '-d', '--name', 'orphan2', 'fault:1', 'sleep', '300']).stdout.trim();
+    await killShim(id);
+    expect(box.run(['stop', 'orphan2']).stdout).toBe('orphan2\n');
+    expect(box.run(['ps', '-a', '--format', '{{.Status}}', '--filter', 'name=orphan2']).stdout).toMatch(/^Exited \(137\) /);
+    expect(leftovers(id)).toEqual(none);
+    expect(box.run(['rm', 'orphan2']).stdout).toBe('orphan2\n');
+  }, 60_000);
+
+  it('a wait under way when the shim dies returns 137', async () => {
+    const id = box.run(['run', '-d', '--name', 'orphan4', 'fault:1', 'sleep', '300']).stdout.trim();
+    const waiting = box.spawn(['wait', 'orphan4']);
+    await killShim(id);
+    // wait notices by itself (it watches the container's directory and the shim).
+    expect((await waiting).stdout).toBe('137\n');
+    expect(leftovers(id)).toEqual(none);
+    expect(box.run(['rm', 'orphan4']).stdout).toBe('orphan4\n');
+  }, 60_000);
+
+  it('a --rm container whose shim died is removed by the next command', async () => {
+    const id = box.run(['run', '-d', '--rm', '--name', 'orphan3', 'fault:1', 'sleep', '300']).stdout.trim();
+    await killShim(id);
+    expect(box.run(['ps', '-a', '--format', '{{.Names}}']).stdout).not.toContain('orphan3');
+    expect(existsSync(containerDir(id))).toBe(false);
+    expect(leftovers(id)).toEqual(none);
+  }, 60_000);
 });

@@ -34,6 +34,12 @@ export type BuildContextSpec =
 export interface EngineOptions {
   /** The state root; the caller decides (see defaultRoot). The engine reads no environment. */
   root: string;
+  /**
+   * How container and build snapshots are stored (Docker's storage driver):
+   * `overlay`, `copy` (a flat copy per container, for hosts without overlayfs),
+   * or `auto` (default: overlay when a probe mount works).
+   */
+  storageDriver?: 'auto' | 'overlay' | 'copy';
 }
 
 /**
@@ -50,6 +56,7 @@ export class Engine {
   readonly containers: ContainerService;
   readonly volumes: VolumeService;
   private readonly blobs: BlobMetadata;
+  private readonly storageDriver: 'auto' | 'overlay' | 'copy';
   private builder: ReturnType<typeof import('./build/service.js').buildService> | undefined;
 
   /**
@@ -75,8 +82,9 @@ export class Engine {
     this.images = new ImageStore(this.db, this.content);
     this.journal = new Journal(this.db);
     this.blobs = new BlobMetadata(this.db);
+    this.storageDriver = opts.storageDriver ?? 'auto';
     this.volumes = new VolumeService({ root: opts.root, db: this.db, journal: this.journal });
-    this.containers = new ContainerService({ root: opts.root, db: this.db, images: this.images, content: this.content, journal: this.journal, volumes: this.volumes.store });
+    this.containers = new ContainerService({ root: opts.root, storageDriver: this.storageDriver, db: this.db, images: this.images, content: this.content, journal: this.journal, volumes: this.volumes.store });
   }
 
   /** Which containers use an image, and whether they run (read from their state files, synchronously). */
@@ -183,7 +191,7 @@ export class Engine {
   private async loadBuilder() {
     const { buildService } = await import('./build/service.js');
     const isContainer = (id: string) => this.containers.store.get(id) !== undefined;
-    return (this.builder ??= buildService({ root: this.layout.root, db: this.db, images: this.images, content: this.content, isContainer }));
+    return (this.builder ??= buildService({ root: this.layout.root, storageDriver: this.storageDriver, db: this.db, images: this.images, content: this.content, isContainer }));
   }
 
   /** `docker builder prune`: forgets the layer cache and deletes the build's dangling intermediate images. */

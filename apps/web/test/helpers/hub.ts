@@ -59,6 +59,10 @@ export async function startHubWithAgent(opts: { databaseUrl?: string; web?: bool
     async stop() {
       await agent.close();
       await server.close();
+      // Containers a test made through the hub and left (a failed test, a dialog's defaults) would keep their
+      // overlay mounts and network namespaces alive after the sandbox is gone.
+      const left = cli.run(['ps', '-aq', '--no-trunc']).stdout.split('\n').filter(Boolean);
+      if (left.length > 0) cli.run(['rm', '-f', ...left]);
       cli.cleanup();
     },
   };

@@ -25,8 +25,8 @@ function pruneCacheMounts(dir: string): void {
 }
 
 /** Wires the builder to the store, the snapshotter and the OCI runtime of one state root. */
-export function buildService(base: { root: string; db: Db; images: ImageStore; content: ContentStore; isContainer: (id: string) => boolean }) {
-  const snapshotter = new Snapshotter(base.root);
+export function buildService(base: { root: string; storageDriver: 'auto' | 'overlay' | 'copy'; db: Db; images: ImageStore; content: ContentStore; isContainer: (id: string) => boolean }) {
+  const snapshotter = new Snapshotter(base.root, { driver: base.storageDriver });
   // Build snapshots belong to the building process; a killed build leaves them behind.
   snapshotter.cleanupStale({ keep: base.isContainer });
   let runtime: OciRuntime | undefined;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DrydockError } from '../errors.js';
 import { RUNTIME_ENV } from '../runtime/crun.js';
+import { rawTerminal } from '../runtime/tty.js';
 import { buildExecProcess, writeJsonAtomic, type ExecInput, type OciSpec } from '../runtime/spec.js';
 import type { ContainerDeps } from './deps.js';
 import { containerSummary } from './status.js';
@@ -28,10 +29,14 @@ export async function execInContainer(deps: ContainerDeps, idOrName: string, inp
   const runtime = deps.runtime();
   const args = runtime.execArgs(record.id, processFile);
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const [command, argv] = input.tty ? ['/usr/bin/script', ['-q', '-e', '-f', '-c', `exec ${[runtime.binary, ...args].map(q).join(' ')}`, '/dev/null']] : [runtime.binary, args];
+  const [command, argv] = input.tty ? ['/usr/bin/script', ['-q', '-e', '-f', '-E', 'never', '-c', `exec ${[runtime.binary, ...args].map(q).join(' ')}`, '/dev/null']] : [runtime.binary, args];
+  const restoreTerminal = input.tty && input.interactive ? rawTerminal(0) : () => undefined;
   try {
     return await new Promise<number>((resolve, reject) => {
-      const child = spawn(command, argv as string[], { stdio: [input.interactive ? 'inherit' : 'ignore', 'inherit', 'pipe'], env: RUNTIME_ENV });
+      // A tty without -i gets a pipe nobody writes, as `run -t` does: on /dev/null `script` would send the pty an
+      // end-of-file, which the runtime's raw mode turns into a NUL byte for the process (echoed as `^@`).
+      const stdin = input.interactive ? 'inherit' : input.tty ? 'pipe' : 'ignore';
+      const child = spawn(command, argv as string[], { stdio: [stdin, 'inherit', 'pipe'], env: RUNTIME_ENV });
       let stderr = '';
       child.stderr!.on('data', (d: Buffer) => {
         stderr += d.toString();
@@ -39,6 +44,7 @@ export async function execInContainer(deps: ContainerDeps, idOrName: string, inp
       });
       child.on('error', reject);
       child.on('close', (code) => {
+        restoreTerminal(); // before the caller prints anything more
         if (/executable file not found|No such file or directory/i.test(stderr) && code !== 0) {
           process.stderr.write(`OCI runtime exec failed: exec failed: unable to start container process: exec: "${input.cmd[0]}": executable file not found in $PATH: unknown\n`);
           return resolve(127);
@@ -48,6 +54,7 @@ export async function execInContainer(deps: ContainerDeps, idOrName: string, inp
       });
     });
   } finally {
+    restoreTerminal();
     rmSync(processFile, { force: true });
   }
 }

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Digest } from '../digest.js';
-import { DrydockError } from '../errors.js';
+import { DrydockError, isDrydockError } from '../errors.js';
 import type { OperationContext } from '../events.js';
 import type { Journal } from '../journal.js';
 import type { ContainerState } from '../runtime/container.js';
@@ -34,7 +34,7 @@ export class ContainerService {
   private loaded: Promise<{ d: ContainerDeps; ops: Operations }> | undefined;
 
   constructor(
-    private readonly base: { root: string; db: Db; images: ImageStore; content: ContentStore; journal: Journal; volumes: VolumeStore },
+    private readonly base: { root: string; storageDriver: 'auto' | 'overlay' | 'copy'; db: Db; images: ImageStore; content: ContentStore; journal: Journal; volumes: VolumeStore },
   ) {
     this.store = new ContainerStore(base.db);
   }
@@ -44,7 +44,7 @@ export class ContainerService {
     this.loaded ??= import('./operations.js').then((ops) => {
       const paths = containerPaths(this.base.root);
       let runtime: OciRuntime | undefined;
-      const snapshotter = new ops.Snapshotter(this.base.root);
+      const snapshotter = new ops.Snapshotter(this.base.root, { driver: this.base.storageDriver });
       // A container's snapshot outlives the command that made it; anything else whose owner died is debris.
       snapshotter.cleanupStale({ keep: (key) => this.store.get(key) !== undefined });
       const d: ContainerDeps = {
@@ -73,6 +73,7 @@ export class ContainerService {
     const record = this.store.resolve(idOrName);
     this.base.journal.append({ actor: ctx.actor, action: 'container.start', target: record.name, detail: { id: record.id } });
     const { d, ops } = await this.load();
+    if (!(await ops.reapOrphan(d, record))) throw new DrydockError('not-found', `No such container: ${idOrName}`);
     return ops.startContainer(d, record.id, opts);
   }
 
@@ -88,9 +89,13 @@ export class ContainerService {
   async stop(ctx: OperationContext, idOrName: string, opts: { timeoutSec?: number } = {}): Promise<ContainerState> {
     const record = this.store.resolve(idOrName);
     const { d, ops } = await this.load();
-    const state = await ops.stopContainer(d.paths.dir(record.id), d.runtime(), record.id, { ...opts, signal: record.config.StopSignal ?? 'SIGTERM' });
+    const dir = d.paths.dir(record.id);
+    // A container whose shim died is killed and recorded first; one whose shim dies while it stops, after.
+    if (!(await ops.reapOrphan(d, record))) throw new DrydockError('not-found', `No such container: ${idOrName}`);
+    await ops.stopContainer(dir, d.runtime(), record.id, { ...opts, signal: record.config.StopSignal ?? 'SIGTERM' });
+    await ops.reapOrphan(d, record);
     this.base.journal.append({ actor: ctx.actor, action: 'container.stop', target: record.name, detail: { id: record.id } });
-    return state;
+    return ops.readState(dir) ?? { status: 'exited' };
   }
 
   async kill(ctx: OperationContext, idOrName: string, signal = 'SIGKILL'): Promise<void> {
@@ -113,11 +118,17 @@ export class ContainerService {
     this.base.journal.append({ actor: ctx.actor, action: pause ? 'container.pause' : 'container.unpause', target: record.name, detail: { id: record.id } });
   }
 
-  /** `docker wait`: the exit code once the container has exited. */
+  /** `docker wait`: the exit code once the container has exited (137 when its shim was killed, as Docker). */
   async wait(idOrName: string): Promise<number> {
     const record = this.store.resolve(idOrName);
     const { d, ops } = await this.load();
-    const state = await ops.waitForExit(d.paths.dir(record.id));
+    const dir = d.paths.dir(record.id);
+    await ops.reapOrphan(d, record);
+    let state = await ops.waitForExit(dir);
+    if (!state) {
+      await ops.reapOrphan(d, record);
+      state = ops.readState(dir);
+    }
     return state?.exitCode ?? -1;
   }
 
@@ -133,7 +144,11 @@ export class ContainerService {
     const out: ContainerSummary[] = [];
     const { d, ops } = await this.load();
     for (const record of this.store.all()) {
-      const s = await ops.containerSummary(d, record);
+      const s = await ops.containerSummary(d, record).catch((err: unknown) => {
+        if (isDrydockError(err, 'not-found')) return undefined; // a --rm container whose shim died, removed just now
+        throw err;
+      });
+      if (!s) continue;
       if (opts.all || s.status === 'running' || s.status === 'paused') out.push(s);
     }
     return out;
@@ -142,7 +157,7 @@ export class ContainerService {
   async inspect(idOrName: string): Promise<Record<string, unknown>> {
     const record = this.store.resolve(idOrName);
     const { d, ops } = await this.load();
-    return ops.inspectJson(await ops.containerSummary(d, record), d.snapshotter.plan(record.id).target, ops.mountsJson(record, d.volumes));
+    return ops.inspectJson(await ops.containerSummary(d, record), d.snapshotter.plan(record.id), ops.mountsJson(record, d.volumes));
   }
 
   async *logs(idOrName: string, opts: LogReadOptions = {}): AsyncGenerator<LogLine> {

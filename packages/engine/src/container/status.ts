@@ -1,6 +1,8 @@
+import { DrydockError } from '../errors.js';
 import { inspectContainer, type ContainerStatus } from '../runtime/container.js';
 import type { ContainerRecord } from './container-store.js';
 import type { ContainerDeps } from './deps.js';
+import { reapOrphan } from './orphan.js';
 
 /** A container with its live state, as `docker ps` and `docker inspect` need it. */
 export interface ContainerSummary {
@@ -13,8 +15,13 @@ export interface ContainerSummary {
   error: string;
 }
 
-/** Reads one container's live state from its directory and the runtime. */
+/**
+ * Reads one container's live state from its directory and the runtime. A
+ * container whose supervisor died is reaped first (see reapOrphan): then
+ * `not-found` if it was a `--rm` one, now removed.
+ */
 export async function containerSummary(deps: ContainerDeps, record: ContainerRecord): Promise<ContainerSummary> {
+  if (!(await reapOrphan(deps, record))) throw new DrydockError('not-found', `No such container: ${record.id}`);
   const { status, state } = await inspectContainer(deps.paths.dir(record.id), deps.runtime(), record.id);
   return {
     record,
@@ -28,7 +35,7 @@ export async function containerSummary(deps: ContainerDeps, record: ContainerRec
 }
 
 /** `docker container inspect`: the daemon's ContainerJSON shape (the fields we know). */
-export function inspectJson(s: ContainerSummary, rootfsTarget: string, mounts: Record<string, unknown>[]): Record<string, unknown> {
+export function inspectJson(s: ContainerSummary, rootfs: { target: string; driver: 'overlay' | 'copy' }, mounts: Record<string, unknown>[]): Record<string, unknown> {
   const r = s.record;
   const running = s.status === 'running' || s.status === 'paused';
   const args = [...(r.config.Entrypoint ?? []), ...(r.config.Cmd ?? [])];
@@ -65,7 +72,7 @@ export function inspectJson(s: ContainerSummary, rootfsTarget: string, mounts: R
       Memory: r.hostConfig.memory ?? 0,
       NanoCpus: r.hostConfig.nanoCpus ?? 0,
     },
-    GraphDriver: { Data: { MergedDir: rootfsTarget }, Name: 'overlay' },
+    GraphDriver: { Data: { MergedDir: rootfs.target }, Name: rootfs.driver },
     Mounts: mounts,
     Config: r.config,
     NetworkSettings: {

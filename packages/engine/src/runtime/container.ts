@@ -67,12 +67,13 @@ export function writeState(dir: string, state: ContainerState): void {
   writeJsonAtomic(containerFiles(dir).state, state, 0o644);
 }
 
-/** A process's start time (clock ticks since boot), to tell it from a later process reusing its pid. */
+/** A process's start time (clock ticks since boot), to tell it from a later process reusing its pid; null when gone (or a zombie). */
 export function processStartTime(pid: number): string | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command (which may hold spaces) start after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return null; // exited, not yet reaped
     return fields[19] ?? null;
   } catch {
     return null;

@@ -6,7 +6,7 @@ import { isatty } from 'node:tty';
 import { OciRuntime, RUNTIME_ENV, runtimeMessage, type RuntimeOptions } from './crun.js';
 import { containerFiles, removeShimPid, writeShimPid, writeState, type ContainerState } from './container.js';
 import { JsonLogWriter, nowRfc3339Nano } from './json-log.js';
-import { ttyCommand } from './tty.js';
+import { rawTerminal, ttyCommand } from './tty.js';
 
 /**
  * What the supervisor of one container needs; the shim reads it from
@@ -92,6 +92,7 @@ export async function supervise(config: ShimConfig, io: SuperviseIo = {}): Promi
   const stdio: StdioOptions = [stdinMode === 'null' ? 'ignore' : stdinMode === 'open' ? 'pipe' : stdinMode, 'pipe', 'pipe'];
   let state: ContainerState = { status: 'running' };
   let started = false;
+  let watch: ChildProcess | undefined;
   const held: Array<{ stream: 'stdout' | 'stderr'; chunk: Buffer; time: string }> = [];
   const sink = (stream: 'stdout' | 'stderr', chunk: Buffer, time: string) => {
     log.write(stream, chunk, time);
@@ -104,6 +105,7 @@ export async function supervise(config: ShimConfig, io: SuperviseIo = {}): Promi
     const pid = Number(readFileSync(files.initPid, 'utf8').trim()) || undefined;
     if (pid === undefined && !final) return false;
     started = true;
+    if (!final) watch = watchForOwnDeath(runtime, config.id);
     state = { status: 'running', ...(pid ? { pid } : {}), startedAt: nowRfc3339Nano() };
     writeState(config.dir, state);
     for (const h of held.splice(0)) sink(h.stream, h.chunk, h.time);
@@ -112,6 +114,7 @@ export async function supervise(config: ShimConfig, io: SuperviseIo = {}): Promi
   };
 
   let spawnError: Error | undefined;
+  const restoreTerminal = config.tty && typeof io.stdin === 'number' ? rawTerminal(io.stdin) : () => undefined;
   const child: ChildProcess = spawn(command, args, { stdio, env: RUNTIME_ENV, cwd: config.dir });
   const exit = new Promise<number>((resolve) => {
     child.once('error', (err) => {
@@ -165,12 +168,40 @@ export async function supervise(config: ShimConfig, io: SuperviseIo = {}): Promi
     if (existsSync(`${runtime.root}/${config.id}`)) await runtime.delete(config.id, { force: true }).catch(() => undefined);
     return state;
   } finally {
+    watch?.kill('SIGKILL');
+    restoreTerminal();
     clearInterval(poll);
     io.signal?.removeEventListener('abort', abort);
     for (const sig of io.proxySignals ?? []) process.off(sig, forward);
     for (const sig of io.ignoreSignals ?? []) process.off(sig, ignore);
     log.close();
     removeShimPid(config.dir);
+  }
+}
+
+/**
+ * A small process that kills the container if the supervisor dies without
+ * seeing it end (`kill -9`), as containerd kills the container of a shim it
+ * lost: it waits on a pipe whose other end only the supervisor holds, and
+ * end-of-file means the supervisor is gone. The supervisor kills it once the
+ * container ended. Recording the end (137) and freeing mounts and network is
+ * then the next command's job (container/orphan.ts). Its own session, so a
+ * terminal's Ctrl-C never reaches it.
+ */
+function watchForOwnDeath(runtime: OciRuntime, id: string): ChildProcess | undefined {
+  try {
+    const kill = [runtime.binary, ...runtime.globalArgs(), 'kill', id, 'KILL'];
+    const child = spawn('/bin/sh', ['-c', 'read -r _ <&3; exec "$@"', 'drydock-watch', ...kill], {
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+      detached: true,
+      env: RUNTIME_ENV,
+    });
+    child.on('error', () => undefined);
+    child.unref();
+    (child.stdio[3] as { unref?: () => void } | null)?.unref?.();
+    return child;
+  } catch {
+    return undefined; // the next command still reaps a container whose supervisor died
   }
 }
 

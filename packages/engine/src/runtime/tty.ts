@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import type { RuntimeFlavor } from './crun.js';
 
 /**
@@ -16,6 +18,9 @@ import type { RuntimeFlavor } from './crun.js';
  *   stdin, it also sets raw mode and passes the size and SIGWINCH down; runc
  *   resizes the container's pty on SIGWINCH). runc drains the container's
  *   output before it exits. Costs: a second pty and one process in the path.
+ *   That pty never echoes (`-E never`): runc makes it raw only once the
+ *   container exists, and what arrived before would be echoed twice, by it
+ *   and by the container's terminal.
  * - crun: its foreground relay returns as soon as the container's process is
  *   reaped, without draining the pty, so the last output of a short-lived
  *   process is lost now and then (measured: ~6% of `sh -c 'echo …'` runs lose
@@ -28,6 +33,10 @@ import type { RuntimeFlavor } from './crun.js';
  *   back to `script` with the loss described.
  *
  * In both cases output arrives with CRLF, as from any tty; Docker logs it so.
+ * With a terminal on our stdin, the supervisor makes it raw before starting
+ * the relay (`rawTerminal`), as the Docker CLI does. Without -i the relay's
+ * stdin is a pipe nobody writes, never /dev/null: `script` would send an
+ * end-of-file that reaches the process as a NUL byte (`^@` in the output).
  * When stdin is not a terminal the container's size is the spec's
  * `consoleSize` (buildSpec sets one; `script`'s own pty gets it via `stty`).
  */
@@ -55,10 +64,33 @@ export function ttyCommand(o: TtyWrapOptions): [string, string[]] {
   }
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const sizeCmd = o.stdinIsTty ? '' : `stty rows ${o.size.height} cols ${o.size.width} 2>/dev/null; `;
-  return [o.scriptBinary ?? '/usr/bin/script', ['-q', '-e', '-f', '-c', `${sizeCmd}exec ${[o.binary, ...o.args].map(q).join(' ')}`, '/dev/null']];
+  return [o.scriptBinary ?? '/usr/bin/script', ['-q', '-e', '-f', '-E', 'never', '-c', `${sizeCmd}exec ${[o.binary, ...o.args].map(q).join(' ')}`, '/dev/null']];
 }
 
 export const CONSOLE_SOCKET = 'console.sock';
+
+/**
+ * Puts the terminal on `fd` in raw mode (no echo, no line editing) before the
+ * relay starts, as the Docker CLI does before it attaches, and returns what
+ * restores it (a no-op when `fd` is no terminal). Why before: `script`
+ * gives the runtime a pty made with our terminal's settings at that moment,
+ * and a cooked one would echo what arrives before the runtime sets it raw
+ * (a second `^@` for the NUL a pending end-of-file turns into when a
+ * terminal goes raw); and input typed ahead is kept, not flushed, as the
+ * relays used to do when they set raw mode themselves.
+ */
+export function rawTerminal(fd: number): () => void {
+  if (!isatty(fd)) return () => undefined;
+  const stty = (args: string[]) => spawnSync('stty', args, { stdio: [fd, 'pipe', 'ignore'], encoding: 'utf8' });
+  const saved = stty(['-g']);
+  if (saved.status !== 0 || !saved.stdout.trim()) return () => undefined;
+  stty(['raw', '-echo']);
+  let restored = false;
+  return () => {
+    if (!restored) stty([saved.stdout.trim()]);
+    restored = true;
+  };
+}
 
 /**
  * The console-socket relay (Python 3.9+). argv: socket path, then the
@@ -121,7 +153,7 @@ saved = None
 stdin_open = True
 if os.isatty(0):
     saved = termios.tcgetattr(0)
-    tty.setraw(0)
+    tty.setraw(0, termios.TCSANOW)  # TCSAFLUSH (the default) would drop input typed ahead
     def resize(_sig=None, _frame=None):
         try:
             fcntl.ioctl(master, termios.TIOCSWINSZ, fcntl.ioctl(0, termios.TIOCGWINSZ, b"\0" * 8))

@@ -139,7 +139,7 @@ export function upperToLayerTar(upper: string, lowers: readonly (string | LowerL
  * chunks of at least 256 KiB: a stream pays per chunk, and a layer of 10,000 small
  * files would otherwise be 30,000 of them.
  */
-async function* coalesce(pieces: AsyncIterable<Buffer>, min = 256 << 10): AsyncGenerator<Buffer> {
+export async function* coalesce(pieces: AsyncIterable<Buffer>, min = 256 << 10): AsyncGenerator<Buffer> {
   let held: Buffer[] = [];
   let size = 0;
   for await (const piece of pieces) {
@@ -164,41 +164,63 @@ function clamp(mtime: number, limit: number | undefined): number {
 
 async function* generateTar(upper: string, lowers: readonly (string | LowerLayer)[], opts: DiffOptions): AsyncGenerator<Buffer> {
   const xattrs = readXattrTree(upper, '-');
-  const visits: Visit[] = [];
-  walkUpper(upper, new LowerStack(lowers), opaqueIn(xattrs), excludeSet(opts.excludePaths), (v) => visits.push(v));
+  const entries: LayerEntry[] = [];
+  walkUpper(upper, new LowerStack(lowers), opaqueIn(xattrs), excludeSet(opts.excludePaths), (v) => {
+    if (!v.whiteout) entries.push({ rel: v.rel, st: v.st, opaque: v.opaque && v.below !== null });
+    else if (v.below) entries.push({ rel: v.rel, whiteout: { uid: v.st.uid, gid: v.st.gid, mtime: v.st.mtimeMs / 1000 } });
+  });
+  yield* encodeLayer(upper, entries, xattrs, opts);
+}
+
+/**
+ * One entry of a layer tar: the path `rel` of the tree being written, as
+ * `st` describes it (a directory marked `opaque` is followed by its
+ * `.wh..wh..opq`), or a whiteout `.wh.<name>` for a deleted name.
+ */
+export type LayerEntry = { rel: string; st: Stats; opaque?: boolean } | { rel: string; whiteout: { uid: number; gid: number; mtime: number } };
+
+/**
+ * The tar of `entries` (in the order given) read from `root`: hard links
+ * within the tar for files with several names; sockets left out (as Docker);
+ * extended attributes (`xattrs`, by relative path) as `SCHILY.xattr.*`
+ * except overlayfs's own and `security.selinux`; a whiteout as an empty
+ * regular file, mode 0600.
+ */
+export async function* encodeLayer(root: string, entries: Iterable<LayerEntry>, xattrs: Map<string, Xattrs>, opts: DiffOptions): AsyncGenerator<Buffer> {
   const links = new Map<string, string>();
-  for (const v of visits) {
-    const base = v.rel.slice(v.rel.lastIndexOf('/') + 1);
-    const dirRel = v.rel.slice(0, v.rel.length - base.length).replace(/\/$/, '');
-    const common = { mode: v.st.mode, uid: v.st.uid, gid: v.st.gid, mtime: clamp(v.st.mtimeMs / 1000, opts.clampMtime), size: 0 };
-    if (v.whiteout) {
-      if (v.below) yield encodeHeader({ ...common, mode: 0o600, name: joinRel(dirRel, WHITEOUT_PREFIX + base), type: 'file' });
+  for (const e of entries) {
+    const base = e.rel.slice(e.rel.lastIndexOf('/') + 1);
+    const dirRel = e.rel.slice(0, e.rel.length - base.length).replace(/\/$/, '');
+    if ('whiteout' in e) {
+      const w = e.whiteout;
+      yield encodeHeader({ mode: 0o600, uid: w.uid, gid: w.gid, mtime: clamp(w.mtime, opts.clampMtime), size: 0, name: joinRel(dirRel, WHITEOUT_PREFIX + base), type: 'file' });
       continue;
     }
-    const attrs = keptXattrs(xattrs.get(v.rel));
-    const st = v.st;
+    const st = e.st;
+    const common = { mode: st.mode, uid: st.uid, gid: st.gid, mtime: clamp(st.mtimeMs / 1000, opts.clampMtime), size: 0 };
+    const attrs = keptXattrs(xattrs.get(e.rel));
     if (st.isDirectory()) {
-      yield encodeHeader({ ...common, name: v.rel, type: 'directory', xattrs: attrs });
-      if (v.opaque && v.below) yield encodeHeader({ ...common, mode: st.mode & 0o7777, name: joinRel(v.rel, OPAQUE_MARKER), type: 'file' });
+      yield encodeHeader({ ...common, name: e.rel, type: 'directory', xattrs: attrs });
+      if (e.opaque) yield encodeHeader({ ...common, mode: st.mode & 0o7777, name: joinRel(e.rel, OPAQUE_MARKER), type: 'file' });
     } else if (st.isSymbolicLink()) {
-      yield encodeHeader({ ...common, name: v.rel, type: 'symlink', linkname: readlinkSync(`${upper}/${v.rel}`), xattrs: attrs });
+      yield encodeHeader({ ...common, name: e.rel, type: 'symlink', linkname: readlinkSync(`${root}/${e.rel}`), xattrs: attrs });
     } else if (st.isFile()) {
       const key = `${st.dev}:${st.ino}`;
       const first = st.nlink > 1 ? links.get(key) : undefined;
       if (first !== undefined) {
-        yield encodeHeader({ ...common, name: v.rel, type: 'link', linkname: first });
+        yield encodeHeader({ ...common, name: e.rel, type: 'link', linkname: first });
         continue;
       }
-      if (st.nlink > 1) links.set(key, v.rel);
-      yield encodeHeader({ ...common, size: st.size, name: v.rel, type: 'file', xattrs: attrs });
-      yield* readFile(`${upper}/${v.rel}`, st.size);
+      if (st.nlink > 1) links.set(key, e.rel);
+      yield encodeHeader({ ...common, size: st.size, name: e.rel, type: 'file', xattrs: attrs });
+      yield* readFile(`${root}/${e.rel}`, st.size);
       yield padding(st.size);
     } else if (st.isCharacterDevice() || st.isBlockDevice()) {
       const [devmajor, devminor] = splitDev(st.rdev);
       const type = st.isCharacterDevice() ? 'character-device' : 'block-device';
-      yield encodeHeader({ ...common, name: v.rel, type, devmajor, devminor, xattrs: attrs });
+      yield encodeHeader({ ...common, name: e.rel, type, devmajor, devminor, xattrs: attrs });
     } else if (st.isFIFO()) {
-      yield encodeHeader({ ...common, name: v.rel, type: 'fifo', xattrs: attrs });
+      yield encodeHeader({ ...common, name: e.rel, type: 'fifo', xattrs: attrs });
     }
   }
   yield END_OF_ARCHIVE;
@@ -303,7 +325,7 @@ function keptXattrs(attrs: Xattrs | undefined): [string, Buffer][] | undefined {
   return kept.length > 0 ? kept : undefined;
 }
 
-function excludeSet(paths: readonly string[] | undefined): Set<string> {
+export function excludeSet(paths: readonly string[] | undefined): Set<string> {
   return new Set((paths ?? []).map((p) => p.split('/').filter((c) => c !== '' && c !== '.').join('/')).filter((p) => p !== ''));
 }
 

@@ -1,5 +1,5 @@
-import type { Stats } from 'node:fs';
-import { lstatOrNull } from './confined.js';
+import { readdirSync, type Stats } from 'node:fs';
+import { ioError, lstatOrNull } from './confined.js';
 import { OPAQUE_XATTR, readXattrTree } from './xattr.js';
 
 /**
@@ -45,6 +45,11 @@ export class LowerStack {
 
   /** What the stack shows at the relative path `rel` (non-empty), or null. */
   lookup(rel: string): Stats | null {
+    return this.locate(rel)?.st ?? null;
+  }
+
+  /** Like `lookup`, with the layer dir that provides the path. */
+  locate(rel: string): { st: Stats; dir: string } | null {
     const parts = rel.split('/');
     for (let i = 0; i < this.layers.length; i++) {
       let stop = false;
@@ -70,10 +75,37 @@ export class LowerStack {
           found = lstatOrNull(`${this.layers[i]!.dir}/${rel}`);
         }
       }
-      if (present && found) return isWhiteout(found) ? null : found;
+      if (present && found) return isWhiteout(found) ? null : { st: found, dir: this.layers[i]!.dir };
       if (stop) return null;
     }
     return null;
+  }
+
+  /** The names the stack shows in the directory `rel` ('' for the root), unsorted; empty if it is no directory. */
+  list(rel: string): string[] {
+    const parts = rel === '' ? [] : rel.split('/');
+    const seen = new Map<string, boolean>();
+    for (let i = 0; i < this.layers.length; i++) {
+      let present = true;
+      let stop = false;
+      for (let d = 1; d <= parts.length; d++) {
+        const state = this.dirState(i, parts.slice(0, d).join('/'));
+        if (state === 'absent' || state === 'blocked') {
+          present = false;
+          stop ||= state === 'blocked';
+          break;
+        }
+        if (state === 'opaque') stop = true;
+      }
+      if (present) {
+        const dir = rel === '' ? this.layers[i]!.dir : `${this.layers[i]!.dir}/${rel}`;
+        for (const name of readdirOrEmpty(dir)) {
+          if (!seen.has(name)) seen.set(name, !isWhiteout(lstatOrNull(`${dir}/${name}`)!));
+        }
+      }
+      if (stop) break;
+    }
+    return [...seen].filter(([, visible]) => visible).map(([name]) => name);
   }
 
   /** Whether layer `i` hides the layers below it at directory `rel` (whiteout, non-dir, opaque). */
@@ -94,6 +126,16 @@ export class LowerStack {
     const layer = this.layers[i]!;
     if (layer.opaque === null) layer.opaque = readOpaqueDirs(layer.dir);
     return layer.opaque;
+  }
+}
+
+function readdirOrEmpty(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw ioError(`cannot read ${dir}`, err);
   }
 }
 

@@ -8,6 +8,7 @@ import { DrydockError } from '../errors.js';
 import { ioError } from './confined.js';
 import { changes, opaqueDirsOf, upperToLayerTar, type Change, type DiffOptions } from './diff.js';
 import type { LowerLayer } from './lower.js';
+import { treeChanges, treeLayerTar } from './naive-diff.js';
 import { MAX_MOUNT_OPTIONS, mountPoints, mountsUnder, overlaySupported, performMount, performMountAsync, performUnmount, performUnmountAsync, type Mount } from './mount.js';
 import { isAlive, ownerOf, type Owner } from './owner.js';
 import { unpackLayer } from './unpack.js';
@@ -334,22 +335,21 @@ export class Snapshotter {
     }
   }
 
-  /** `docker container diff` of an overlay snapshot (`unsupported` for the copy driver). */
+  /**
+   * `docker container diff` of a snapshot: from the overlay upper dir, or for
+   * the copy driver by comparing the copy with the layers (see naive-diff).
+   */
   changes(key: string, opts: DiffOptions = {}): Change[] {
-    const plan = this.overlayPlan(key);
+    const plan = this.plan(key);
+    if (plan.driver === 'copy') return treeChanges(plan.upper, this.lowers(this.info(key).parent), opts);
     return changes(plan.upper, plan.lowers, opts);
   }
 
-  /** The snapshot's changes as an OCI layer tar, for commit/export (`unsupported` for the copy driver). */
+  /** The snapshot's changes as an OCI layer tar, for commit. */
   layerTar(key: string, opts: DiffOptions = {}): Readable {
-    const plan = this.overlayPlan(key);
-    return upperToLayerTar(plan.upper, plan.lowers, opts);
-  }
-
-  private overlayPlan(key: string): MountPlan {
     const plan = this.plan(key);
-    if (plan.driver !== 'overlay') throw new DrydockError('unsupported', `snapshot ${key} uses the copy driver, which keeps no change record`);
-    return plan;
+    if (plan.driver === 'copy') return treeLayerTar(plan.upper, this.lowers(this.info(key).parent), opts);
+    return upperToLayerTar(plan.upper, plan.lowers, opts);
   }
 
   private async unpackOne(layer: LayerSource, parent: Digest | null): Promise<void> {

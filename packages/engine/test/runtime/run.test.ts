@@ -6,12 +6,29 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readState } from '../../src/runtime/container.js';
 import { hostInfo } from '../../src/runtime/host.js';
 import { runForeground } from '../../src/runtime/shim.js';
-import { Capture, Harness, requireContainers, testRuntimes } from './helpers.js';
+import { BUSYBOX_TAR, bundleCliEntry, Capture, Harness, requireContainers, testRuntimes } from './helpers.js';
 
 beforeAll(requireContainers);
 
 const scratch = mkdtempSync(join(tmpdir(), 'drydock-rtw-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const dockerImage = `drydock-rt/busybox:${process.pid}`;
+let cliEntry: string;
+beforeAll(async () => {
+  cliEntry = await bundleCliEntry(scratch);
+  const imported = spawnSync('docker', ['import', BUSYBOX_TAR, dockerImage], { encoding: 'utf8' });
+  if (imported.status !== 0) throw new Error(`docker import: ${imported.stderr}`);
+});
+afterAll(() => {
+  spawnSync('docker', ['rmi', '-f', dockerImage]);
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** A command's stdout as bytes, its stdin at EOF (/dev/null); a failure, not a hang, if it never ends. */
+function sh(cmd: string, args: string[]): Buffer {
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24, timeout: 60_000, killSignal: 'SIGKILL' });
+  if (r.status !== 0) throw new Error(`${cmd} exited ${r.status ?? r.signal}: ${r.stderr.toString()} ${r.stdout.toString('latin1')}`);
+  return r.stdout;
+}
 
 describe.each(testRuntimes(scratch))('foreground run with $name', ({ make }) => {
   let h: Harness;
@@ -144,6 +161,18 @@ describe.each(testRuntimes(scratch))('foreground run with $name', ({ make }) => 
     const fail = await run({ cmd: ['nope-not-here'], tty: true });
     expect(fail.state.exitCode).toBe(127);
     expect(fail.out).toBe('');
+  });
+
+  it('relays a terminal byte for byte as docker run -it does', async () => {
+    // Under `script` with stdin at EOF, the end-of-file `script` sends its pty turns into one NUL byte when the
+    // relay makes that terminal raw: Docker passes it on once, and the container's terminal echoes it (`^@`).
+    // A relay whose own pty echoed it too printed `^@^@`; one that flushed pending input printed nothing.
+    const cmd = 'stty -icanon; dd bs=1 count=1 2>/dev/null | od -An -tx1; seq 1 2000';
+    const c = h.container({ cmd: ['sh', '-c', cmd], tty: true });
+    const ours = sh('script', ['-qec', `${process.execPath} ${cliEntry} foreground ${c.dir}`, '/dev/null']);
+    const docker = sh('script', ['-qec', `docker run --rm -it --network none ${dockerImage} sh -c '${cmd}'`, '/dev/null']);
+    expect(docker.toString('latin1').startsWith('^@ 00\r\n1\r\n2\r\n')).toBe(true);
+    expect(ours.toString('latin1')).toBe(docker.toString('latin1'));
   });
 
   it('feeds stdin from a file descriptor with -i', async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,7 +10,7 @@ import { formatChanges } from '../../src/snapshot/diff.js';
 import { isMountPoint, mountsUnder, performMount, performUnmount } from '../../src/snapshot/mount.js';
 import { Snapshotter, type LayerSource } from '../../src/snapshot/snapshotter.js';
 import { unpackLayer } from '../../src/snapshot/unpack.js';
-import { buildTar, describeTree, layer, listTar } from './helpers.js';
+import { buildTar, describeTree, layer, listTar, MTIME } from './helpers.js';
 
 const CAP = Buffer.from('0100000200200000000000000000000000000000', 'hex');
 
@@ -269,6 +269,48 @@ describe('Snapshotter copy fallback', () => {
     copy.mount(plan);
     expect(describeTree(plan.target)).toEqual(describeTree(await flat(join(base, 'flat-copy'), BASE, SECOND)));
     copy.remove('flat');
+  });
+
+  it('diffs and commits a copy against the layers, with the lines the overlay driver prints', async () => {
+    const change = (m: string) => {
+      writeFileSync(join(m, 'etc/newfile'), 'new\n');
+      writeFileSync(join(m, 'etc/passwd'), 'root:x:0:0::/root:/bin/sh\n'); // (a copy keeps hard links: bin/sh would change bin/sh-link too)
+      rmSync(join(m, 'usr/lib/libx.so'));
+      rmSync(join(m, 'var/cache/apt'), { recursive: true });
+      chmodSync(join(m, 'srv'), 0o700);
+      mkdirSync(join(m, 'data/sub'), { recursive: true });
+      writeFileSync(join(m, 'data/sub/file'), 'd');
+      rmSync(join(m, 'lib'));
+      mkdirSync(join(m, 'lib'));
+      writeFileSync(join(m, 'etc/hosts'), '10.0.0.2 c1\n');
+    };
+    const exclude = { excludePaths: ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf'] };
+    const overlay = await snap.prepare('ov', top);
+    snap.mount(overlay);
+    change(overlay.target);
+    const copy = new Snapshotter(base, { driver: 'copy' });
+    const plan = await copy.prepare('cp', top);
+    change(plan.upper);
+    expect(formatChanges(copy.changes('cp', exclude))).toBe(formatChanges(snap.changes('ov', exclude)));
+    expect(formatChanges(copy.changes('cp', exclude))).toContain('D /var/cache/apt\n');
+
+    // The layer, applied on the layers, gives the copy back.
+    const committed = await flat(join(base, 'flat-cp'), BASE, SECOND, copy.layerTar('cp', exclude));
+    const skip = ['etc/hosts'];
+    expect(describeTree(committed, { skip })).toEqual(describeTree(plan.upper, { skip }));
+    expect((await listTar(copy.layerTar('cp', exclude))).find((e) => e.name === 'var/cache/.wh.apt')).toMatchObject({ type: 'file', size: 0, mode: 0o600 });
+  });
+
+  it('tells a change in the same second by content when the times cannot', async () => {
+    const copy = new Snapshotter(base, { driver: 'copy' });
+    const plan = await copy.prepare('second', top);
+    // Both files keep their size and second; the layers' times have no fraction, so only content tells.
+    writeFileSync(join(plan.upper, 'opt/app/conf/a'), 'b');
+    utimesSync(join(plan.upper, 'opt/app/conf/a'), MTIME + 0.5, MTIME + 0.5);
+    utimesSync(join(plan.upper, 'srv/dir/y'), MTIME + 0.5, MTIME + 0.5);
+    expect(formatChanges(copy.changes('second'))).toBe('C /opt\nC /opt/app\nC /opt/app/conf\nC /opt/app/conf/a\n');
+    utimesSync(join(plan.upper, 'srv/dir/y'), MTIME + 1, MTIME + 1);
+    expect(formatChanges(copy.changes('second'))).toContain('C /srv/dir/y\n');
   });
 
   it('falls back to copying when the lowerdir option would not fit in a page', async () => {
