@@ -111,6 +111,17 @@ describe('run', () => {
     expect(expectCleanFailure(box.run(['create', '--name', 'taken', image, 'true']))).toMatch(/is already in use/);
     expect(expectCleanFailure(box.run(['logs', 'nosuchcontainer']))).toBe('Error: No such container: nosuchcontainer');
   });
+
+  it('removes an --rm container that cannot start, and keeps one without --rm as Created, like Docker', () => {
+    for (const detach of [[], ['-d']]) {
+      const r = box.run(['run', ...detach, '--rm', '--name', 'rm-unstartable', '--network', 'none', '-u', 'nosuch', image, 'true']);
+      expect(r.status).toBe(125);
+      expect(expectCleanFailure(r)).toMatch(/unable to find user nosuch: no matching entries in passwd file/);
+      expect(box.run(['ps', '-a', '--format', '{{.Names}}']).stdout).not.toMatch(/rm-unstartable/);
+    }
+    expect(box.run(['run', '--name', 'kept-unstartable', '--network', 'none', '-u', 'nosuch', image, 'true']).status).toBe(125);
+    expect(box.run(['ps', '-a', '--filter', 'name=kept-unstartable', '--format', '{{.Status}}']).stdout).toBe('Created\n');
+  });
 });
 
 /**

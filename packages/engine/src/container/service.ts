@@ -74,7 +74,13 @@ export class ContainerService {
     this.base.journal.append({ actor: ctx.actor, action: 'container.start', target: record.name, detail: { id: record.id } });
     const { d, ops } = await this.load();
     if (!(await ops.reapOrphan(d, record))) throw new DrydockError('not-found', `No such container: ${idOrName}`);
-    return ops.startContainer(d, record.id, opts);
+    try {
+      return await ops.startContainer(d, record.id, opts);
+    } catch (err) {
+      // As dockerd's auto-removal: an `--rm` container that cannot start does not stay behind.
+      if (record.hostConfig.autoRemove) await ops.removeContainer(d, record.id, { force: true, volumes: true }).catch(() => undefined);
+      throw err;
+    }
   }
 
   /** Called by the supervisor once the process exited: frees the network and mounts, and removes `--rm` containers. */
