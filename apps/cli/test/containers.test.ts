@@ -91,6 +91,26 @@ describe('run', () => {
     expect(sh('curl', ['-s', '--max-time', '2', 'http://127.0.0.1:18931/']).status).not.toBe(0);
   });
 
+  it('gives containers of two state roots on the one bridge different addresses', () => {
+    const other = cliSandbox();
+    try {
+      expect(other.run(['import', busyboxTar, image]).status).toBe(0);
+      const ip = (b: typeof box, name: string) => {
+        expect(b.run(['run', '-d', '--name', name, image, 'sleep', '300']).status).toBe(0);
+        return b.run(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', name]).stdout.trim();
+      };
+      const mine = ip(box, 'addr-a');
+      const theirs = ip(other, 'addr-b');
+      expect(mine).toMatch(/^172\.29\.\d+\.\d+$/);
+      expect(theirs).toMatch(/^172\.29\.\d+\.\d+$/);
+      expect(theirs).not.toBe(mine);
+    } finally {
+      box.run(['rm', '-f', 'addr-a']);
+      other.run(['rm', '-f', 'addr-b']);
+      other.cleanup();
+    }
+  });
+
   it('rm -f frees a running bridged container while its supervisor frees it too', async () => {
     // The supervisor releases the network when the process dies, which rm -f causes: both must end clean.
     for (let i = 0; i < 5; i++) {

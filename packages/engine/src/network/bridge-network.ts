@@ -13,8 +13,14 @@ import { PortAllocator, isAnyAddress } from './ports.js';
 export type NetworkMode = 'bridge' | 'host' | 'none';
 
 export interface NetworkConfig {
-  /** This engine's network state: CNI result cache, IPAM leases, port reservations, attachments. */
+  /** This engine's network state: CNI result cache, attachments. */
   stateDir: string;
+  /**
+   * The bridge's own state, shared by every state root that uses the bridge (one address
+   * space, one host's ports): IPAM leases and host-port reservations. Default
+   * `/run/drydock/networks/<bridge>`, which a reboot empties as it removes the bridge.
+   */
+  bridgeStateDir?: string;
   /** Where CNI plugins live; default `['/usr/lib/cni', '/opt/cni/bin']` (Debian's, then upstream's). */
   pluginDirs?: string[];
   /** PATH for `ip` and for the plugins' `iptables`. */
@@ -78,6 +84,7 @@ export class ContainerNetworks {
   readonly cni: CniRunner;
   readonly ports: PortAllocator;
   private readonly toolPath: string;
+  private readonly bridgeDir: string;
   private version: Promise<string> | undefined;
 
   constructor(private readonly config: NetworkConfig) {
@@ -96,7 +103,8 @@ export class ContainerNetworks {
       versionCacheFile: join(config.stateDir, 'cni-versions.json'),
       toolPath: this.toolPath,
     });
-    this.ports = new PortAllocator(join(config.stateDir, 'ports'));
+    this.bridgeDir = config.bridgeStateDir ?? join('/run/drydock/networks', this.bridge);
+    this.ports = new PortAllocator(join(this.bridgeDir, 'ports'));
   }
 
   /** The CNI version every plugin supports (1.0.0 with Debian 12's plugins). */
@@ -121,7 +129,7 @@ export class ContainerNetworks {
           type: 'host-local',
           ranges: [[{ subnet: formatCidr(this.subnet), gateway: this.gateway }]],
           routes: [{ dst: '0.0.0.0/0' }],
-          dataDir: join(this.config.stateDir, 'ipam'),
+          dataDir: join(this.bridgeDir, 'ipam'),
         },
       },
     ];
@@ -260,8 +268,9 @@ export class ContainerNetworks {
 
   /** Deletes the bridge and its rules when no container uses it (the plugin creates it on first attach). */
   async removeBridge(): Promise<boolean> {
-    if ((await this.list()).some((a) => a.mode === 'bridge')) throw new DrydockError('conflict', `bridge ${this.bridge} is in use`);
+    if ((await this.list()).some((a) => a.mode === 'bridge') || (await this.leasesHeld())) throw new DrydockError('conflict', `bridge ${this.bridge} is in use`);
     await rm(this.rulesMarker(), { force: true });
+    await rm(this.bridgeDir, { recursive: true, force: true });
     for (const r of this.bridgeRules()) {
       // -D removes one copy; two processes racing to install may have added two.
       for (let i = 0; i < 8 && (await this.iptables(['-t', r.table, '-D', r.chain, ...r.spec])).code === 0; i++);
@@ -269,6 +278,12 @@ export class ContainerNetworks {
     if (!existsSync(`/sys/class/net/${this.bridge}`)) return false;
     await runChecked('ip', ['link', 'delete', this.bridge, 'type', 'bridge'], { env: { PATH: this.toolPath } });
     return true;
+  }
+
+  /** Whether any container (of any state root) holds an address on the bridge: host-local keeps one file per address. */
+  private async leasesHeld(): Promise<boolean> {
+    const names = await readdir(join(this.bridgeDir, 'ipam', this.networkName)).catch(() => [] as string[]);
+    return names.some((n) => /^[0-9.]+$/.test(n));
   }
 
   /**

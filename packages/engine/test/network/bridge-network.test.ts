@@ -30,7 +30,7 @@ describe('ContainerNetworks (real CNI plugins, root)', () => {
   beforeAll(() => {
     chainsBefore = existingCniChains();
     stateDir = mkdtempSync(join(tmpdir(), 'drydock-net-'));
-    nets = new ContainerNetworks({ stateDir, bridge, networkName, subnet, netnsPrefix });
+    nets = new ContainerNetworks({ stateDir, bridgeStateDir: join(stateDir, 'bridge'), bridge, networkName, subnet, netnsPrefix });
   });
 
   afterEach(async () => {
@@ -230,10 +230,34 @@ describe('ContainerNetworks (real CNI plugins, root)', () => {
     }
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     console.log(`attach median ${median(times.map((t) => t.attach)).toFixed(0)} ms, detach median ${median(times.map((t) => t.detach)).toFixed(0)} ms`);
+    // Each round gave back what it took: no address, namespace or port is left.
+    expect(leases()).toEqual([]);
+    expect(nets.netns.list()).toEqual([]);
+    await listenOnHost('0.0.0.0', port);
+  });
+
+  it('shares addresses and host ports with another state root on the same bridge', async () => {
+    const otherDir = mkdtempSync(join(tmpdir(), 'drydock-net-'));
+    cleanups.push(() => rmSync(otherDir, { recursive: true, force: true }));
+    const other = new ContainerNetworks({ stateDir: otherDir, bridgeStateDir: join(stateDir, 'bridge'), bridge, networkName, subnet, netnsPrefix });
+    const port = await freePort();
+    const mine = await nets.attach('root-a', { ports: parsePortSpecs([`${port}:80`]) });
+    try {
+      const theirs = await other.attach('root-b');
+      expect(theirs.ip).not.toBe(mine.ip);
+      const taken = await other.attach('root-c', { ports: parsePortSpecs([`${port}:80`]) }).catch((e: unknown) => e);
+      expect(isDrydockError(taken, 'conflict')).toBe(true);
+      await nets.detach('root-a');
+      // The bridge is still in use by the other root's container.
+      const busy = await nets.removeBridge().catch((e: unknown) => e);
+      expect(isDrydockError(busy, 'conflict')).toBe(true);
+    } finally {
+      await other.prune([]);
+    }
   });
 
   const leases = () => {
-    const dir = join(stateDir, 'ipam', networkName);
+    const dir = join(stateDir, 'bridge', 'ipam', networkName);
     if (!existsSync(dir)) return [];
     return readdirSync(dir).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f) && readFileSync(join(dir, f), 'utf8').length > 0);
   };
