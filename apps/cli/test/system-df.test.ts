@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxTar, cliSandbox } from './helpers/cli.js';
 
@@ -42,5 +45,21 @@ describe('system df', () => {
     // Once the layer is the used image's alone, none of it is.
     expect(box.run(['rmi', 'drydock-df/unused:1']).status).toBe(0);
     expect(df().get('Images')).toEqual(['1', '1', before.get('Images')?.[2], '0B (0%)']);
+  });
+
+  it('counts a build\'s cached steps as the build cache, not as images', () => {
+    const ctx = mkdtempSync(join(tmpdir(), 'drydock-df-ctx-'));
+    try {
+      writeFileSync(join(ctx, 'Dockerfile'), `FROM ${image}\nRUN head -c 200000 /dev/zero > /one\nRUN echo two > /two\n`);
+      expect(box.run(['build', '-q', '-t', 'drydock-df/built:1', ctx]).status).toBe(0);
+    } finally {
+      rmSync(ctx, { recursive: true, force: true });
+    }
+    const built = df();
+    expect(built.get('Images')?.slice(0, 2)).toEqual(['2', '1']); // the intermediate step's image is not one
+    expect(built.get('Build Cache')).toEqual(['2', '0', '0B', '0B']);
+    // Its layers are all the built image's too, so the cache's own size is nothing; prune forgets the steps.
+    expect(box.run(['builder', 'prune', '-f']).status).toBe(0);
+    expect(df().get('Build Cache')).toEqual(['0', '0', '0B', '0B']);
   });
 });

@@ -22,6 +22,7 @@ import { openDatabase, writeTransaction, type Db } from './store/database.js';
 import { ImageStore } from './store/image-store.js';
 import { storeLayout, type StoreLayout } from './store/layout.js';
 import { imageUsage, type DiskUsage, type UsageRow } from './store/disk-usage.js';
+import { BuildCache } from './build/cache.js';
 import { BlobMetadata } from './distribution/blob-metadata.js';
 import type { PushOptions, PushResult } from './distribution/push.js';
 import type { PullOptions, PullResult } from './distribution/pull.js';
@@ -229,19 +230,15 @@ export class Engine {
     return results;
   }
 
-  /** `docker system df`: images, containers' writable layers, volumes (the build cache is not counted yet). */
+  /** `docker system df`: images, containers' writable layers, volumes and the build cache. */
   async diskUsage(): Promise<DiskUsage> {
-    return {
-      images: this.imageUsage(),
-      containers: await this.containers.usage(),
-      volumes: this.volumes.usage(),
-      buildCache: { total: 0, active: 0, size: 0, reclaimable: 0 },
-    };
+    const { images, buildCache } = imageUsage(this.images, this.containers.imageIdsInUse(), new BuildCache(this.db, this.images).count());
+    return { images, containers: await this.containers.usage(), volumes: this.volumes.usage(), buildCache };
   }
 
   /** The Images row of `diskUsage` alone: no container's files are read. */
   imageUsage(): UsageRow {
-    return imageUsage(this.images, this.containers.imageIdsInUse());
+    return imageUsage(this.images, this.containers.imageIdsInUse()).images;
   }
 }
 

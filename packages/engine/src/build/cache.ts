@@ -28,6 +28,11 @@ export class BuildCache {
     this.db.prepare('INSERT OR REPLACE INTO build_cache (key, image_id, created_ms) VALUES (?, ?, ?)').run(key, imageId, Date.now());
   }
 
+  /** How many entries still lead to an image. */
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM build_cache c JOIN images i ON i.id = c.image_id').get() as { n: number }).n;
+  }
+
   /** `builder prune`: forgets every entry; returns how many there were. */
   prune(): number {
     return this.db.prepare('DELETE FROM build_cache').run().changes;

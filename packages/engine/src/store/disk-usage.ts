@@ -16,29 +16,41 @@ export interface DiskUsage {
 }
 
 /**
- * `docker system df`'s Images row. Layers count once however many images
- * share them. An image is active while a container uses it; what is not
+ * `docker system df`'s Images and Build Cache rows. Images are the built or
+ * pulled ones; a build's intermediate images (one per cached step) are the
+ * build cache, as BuildKit keeps them out of the image list. Layers count once
+ * however many images share them, and a layer any image uses counts there,
+ * not in the cache. An image is active while a container uses it; what is not
  * reclaimable is, as docker/cli counts it, the active images' unique layers.
+ * The cache is all reclaimable, as `builder prune` frees it.
  */
-export function imageUsage(images: ImageStore, inUse: ReadonlySet<string>): UsageRow {
+export function imageUsage(images: ImageStore, inUse: ReadonlySet<string>, cacheEntries = 0): { images: UsageRow; buildCache: UsageRow } {
   const all = images.all();
   const layers = new Map<string, { size: number; users: number }>();
   const layersOf = new Map(all.map((img) => [img.id, images.layers(img.id)]));
-  for (const list of layersOf.values()) {
-    for (const l of list) {
-      const seen = layers.get(l.diffId);
-      if (seen) seen.users++;
-      else layers.set(l.diffId, { size: l.unpackedSize, users: 1 });
+  for (const img of all) {
+    for (const l of layersOf.get(img.id) ?? []) {
+      const seen = layers.get(l.diffId) ?? { size: l.unpackedSize, users: 0 };
+      if (!img.intermediate) seen.users++;
+      layers.set(l.diffId, seen);
     }
   }
   let size = 0;
-  for (const l of layers.values()) size += l.size;
+  let cacheSize = 0;
+  for (const l of layers.values()) {
+    if (l.users > 0) size += l.size;
+    else cacheSize += l.size;
+  }
   let used = 0;
   let active = 0;
-  for (const img of all) {
+  const finals = all.filter((img) => !img.intermediate);
+  for (const img of finals) {
     if (!inUse.has(img.id)) continue;
     active++;
     for (const l of layersOf.get(img.id) ?? []) if (layers.get(l.diffId)?.users === 1) used += l.unpackedSize;
   }
-  return { total: all.length, active, size, reclaimable: size - used };
+  return {
+    images: { total: finals.length, active, size, reclaimable: size - used },
+    buildCache: { total: cacheEntries, active: 0, size: cacheSize, reclaimable: cacheSize },
+  };
 }
