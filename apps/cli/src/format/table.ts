@@ -56,6 +56,9 @@ function formatSegment(text: string, o: TabwriterOptions): string {
     if (cur.length > 0) terminate(false);
   }
 
+  const uniform = uniformColumns(lines, o);
+  if (uniform !== undefined) return uniform;
+
   let out = '';
   const widths: number[] = [];
   const writePadding = (textw: number, cellw: number, useTabs: boolean): void => {
@@ -110,6 +113,32 @@ function formatSegment(text: string, o: TabwriterOptions): string {
   };
   format(0, lines.length);
   return out;
+}
+
+/**
+ * The common table, quickly: every line (but an empty last one) has the same cells,
+ * padded with spaces, left-aligned. Then each column but the last is one block over
+ * all lines, as the general algorithm below would find it. Undefined otherwise.
+ */
+function uniformColumns(lines: Cell[][], o: TabwriterOptions): string | undefined {
+  if (o.padchar !== ' ' || o.alignRight || o.debug || o.discardEmptyColumns) return undefined;
+  const body = lines[lines.length - 1]!.length === 0 ? lines.slice(0, -1) : lines;
+  const n = body[0]?.length ?? 0;
+  if (n === 0 || body.some((line) => line.length !== n || line[n - 1]!.htab)) return undefined;
+  const widths: number[] = [];
+  for (let j = 0; j < n - 1; j++) {
+    let width = o.minwidth;
+    for (const line of body) width = Math.max(width, line[j]!.width + o.padding);
+    widths.push(width);
+  }
+  const out: string[] = [];
+  for (const line of body) {
+    let text = '';
+    for (let j = 0; j < n - 1; j++) text += line[j]!.text + ' '.repeat(Math.max(widths[j]! - line[j]!.width, 0));
+    out.push(text + line[n - 1]!.text);
+  }
+  if (body !== lines) out.push('');
+  return out.join('\n');
 }
 
 /**
