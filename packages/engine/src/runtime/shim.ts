@@ -103,6 +103,7 @@ export async function runShim(input: readonly string[] | ShimConfig): Promise<nu
       stdin: config.openStdin || config.tty ? 'open' : 'null',
       // In its own session no terminal signals reach the shim; a signal sent to it is meant for the container.
       proxySignals: ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'],
+      dieWithSupervisor: true,
     });
     return 0;
   } catch (err) {

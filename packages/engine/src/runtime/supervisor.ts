@@ -49,6 +49,12 @@ export interface SuperviseIo {
   onStart?: (state: ContainerState) => void;
   /** Kills the container (SIGKILL to its init; the runtime itself if it has not started one yet). */
   signal?: AbortSignal;
+  /**
+   * A detached shim's container dies with it, as containerd's does with a lost shim (see
+   * `watchForOwnDeath`). A foreground run's does not: as with `docker run`, a killed client
+   * leaves the container running, for the next command to find without a supervisor.
+   */
+  dieWithSupervisor?: boolean;
 }
 
 /**
@@ -105,7 +111,7 @@ export async function supervise(config: ShimConfig, io: SuperviseIo = {}): Promi
     const pid = Number(readFileSync(files.initPid, 'utf8').trim()) || undefined;
     if (pid === undefined && !final) return false;
     started = true;
-    if (!final) watch = watchForOwnDeath(runtime, config.id);
+    if (!final && io.dieWithSupervisor) watch = watchForOwnDeath(runtime, config.id);
     state = { status: 'running', ...(pid ? { pid } : {}), startedAt: nowRfc3339Nano() };
     writeState(config.dir, state);
     for (const h of held.splice(0)) sink(h.stream, h.chunk, h.time);
