@@ -86,26 +86,32 @@ export async function loadImages(
  * one is decompressed into a new blob.
  */
 async function stageLayer(deps: { content: ContentStore; images: ImageStore }, archive: StagedArchive, file: StagedFile, expected: Digest): Promise<LayerInput> {
-  if (file.tar.kind !== 'not-tar') {
-    // A plain tar, inspected while the archive was staged.
-    if (file.digest !== expected) throw layerMismatch(expected, file.digest);
-    if (file.tar.kind === 'bad-tar') throw file.tar.error;
-    const known = deps.images.hasLayer(expected) ? deps.images.layerRecord(expected) : undefined;
-    if (known) return { diffId: expected, size: file.size, unpackedSize: known.unpackedSize };
-    return { diffId: expected, size: file.size, unpackedSize: file.tar.summary.unpackedSize, staged: { digest: file.digest, size: file.size, path: file.path } };
+  // A plain tar was inspected while the archive was staged; anything else is opened to learn its compression.
+  const opened = file.tar.kind === 'not-tar' ? await decompress(archive.open(file)) : undefined;
+  if (opened && opened.compression !== 'none') return ingestCompressed(deps, opened.stream, expected);
+  if (file.digest !== expected) {
+    opened?.stream.destroy();
+    throw layerMismatch(expected, file.digest);
   }
-  const { stream, compression } = await decompress(archive.open(file));
-  if (compression === 'none') {
-    if (file.digest !== expected) throw layerMismatch(expected, file.digest);
-    if (deps.images.hasLayer(expected)) {
-      // Already stored (and inspected when it was): reuse the store's record.
-      stream.destroy();
-      return { diffId: expected, size: file.size, unpackedSize: deps.images.layerRecord(expected)?.unpackedSize ?? 0 };
-    }
+  // Already stored (and inspected when it was): the store's record.
+  const known = deps.images.storedLayer(expected);
+  if (known) {
+    opened?.stream.destroy();
+    return { diffId: expected, size: file.size, unpackedSize: known.unpackedSize };
+  }
+  if (file.tar.kind === 'bad-tar') throw file.tar.error;
+  let unpackedSize: number;
+  if (file.tar.kind === 'tar') unpackedSize = file.tar.summary.unpackedSize;
+  else {
     const inspector = new TarInspector();
-    await pipeline(stream, inspector, sink());
-    return { diffId: expected, size: file.size, unpackedSize: inspector.summary.unpackedSize, staged: { digest: file.digest, size: file.size, path: file.path } };
+    await pipeline(opened!.stream, inspector, sink());
+    unpackedSize = inspector.summary.unpackedSize;
   }
+  return { diffId: expected, size: file.size, unpackedSize, staged: { digest: file.digest, size: file.size, path: file.path } };
+}
+
+/** A compressed layer, decompressed into a new blob while its tar is inspected. */
+async function ingestCompressed(deps: { content: ContentStore }, stream: Readable, expected: Digest): Promise<LayerInput> {
   const inspector = new TarInspector();
   const blob = await deps.content.ingest(stream, { transforms: [inspector] });
   if (blob.digest !== expected) {

@@ -114,7 +114,7 @@ async function pullOne(deps: DistributionDeps, ctx: OperationContext, client: Re
     layers = await mapLimit(manifest.layers, opts.concurrency ?? 3, async (desc, i) => {
       const diffId = diffIds[i]!;
       if (!isDigest(diffId)) throw new DrydockError('registry', `malformed image config: bad diff ID ${JSON.stringify(diffId)}`);
-      const record = deps.images.hasLayer(diffId) ? deps.images.layerRecord(diffId) : undefined;
+      const record = deps.images.storedLayer(diffId);
       if (record) {
         return { diffId, size: record.size, unpackedSize: record.unpackedSize };
       }

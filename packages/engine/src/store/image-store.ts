@@ -144,6 +144,11 @@ export class ImageStore {
     return row && { size: row.size, unpackedSize: row.unpacked_size };
   }
 
+  /** The layer's record when its row and its blob are both in the store (as `hasLayer`). */
+  storedLayer(diffId: Digest): { size: number; unpackedSize: number } | undefined {
+    return this.content.has(diffId) ? this.layerRecord(diffId) : undefined;
+  }
+
   hasLayer(diffId: Digest): boolean {
     return this.db.prepare('SELECT 1 FROM layers WHERE diff_id = ?').get(diffId) !== undefined && this.content.has(diffId);
   }
