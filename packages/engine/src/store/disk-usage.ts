@@ -27,7 +27,7 @@ export interface DiskUsage {
 export function imageUsage(images: ImageStore, inUse: ReadonlySet<string>, cacheEntries = 0): { images: UsageRow; buildCache: UsageRow } {
   const all = images.all();
   const layers = new Map<string, { size: number; users: number }>();
-  const layersOf = new Map(all.map((img) => [img.id, images.layers(img.id)]));
+  const layersOf = images.layersByImage();
   for (const img of all) {
     for (const l of layersOf.get(img.id) ?? []) {
       const seen = layers.get(l.diffId) ?? { size: l.unpackedSize, users: 0 };

@@ -129,14 +129,18 @@ export class ImageStore {
   }
 
   layers(id: Digest): LayerRecord[] {
-    return (
-      this.db
-        .prepare(
-          `SELECT il.diff_id, il.chain_id, l.size, l.unpacked_size FROM image_layers il
-           JOIN layers l ON l.diff_id = il.diff_id WHERE il.image_id = ? ORDER BY il.position`,
-        )
-        .all(id) as { diff_id: Digest; chain_id: Digest; size: number; unpacked_size: number }[]
-    ).map((r) => ({ diffId: r.diff_id, chainId: r.chain_id, size: r.size, unpackedSize: r.unpacked_size }));
+    return (this.db.prepare(`${IMAGE_LAYERS} WHERE il.image_id = ? ORDER BY il.position`).all(id) as ImageLayerRow[]).map(toLayer);
+  }
+
+  /** Every image's layers, bottom first, in one query (for totals over the whole store). */
+  layersByImage(): Map<Digest, LayerRecord[]> {
+    const out = new Map<Digest, LayerRecord[]>();
+    for (const r of this.db.prepare(`${IMAGE_LAYERS} ORDER BY il.image_id, il.position`).all() as ImageLayerRow[]) {
+      const list = out.get(r.image_id) ?? [];
+      list.push(toLayer(r));
+      out.set(r.image_id, list);
+    }
+    return out;
   }
 
   layerRecord(diffId: Digest): { size: number; unpackedSize: number } | undefined {
@@ -290,4 +294,18 @@ function toRecord(r: ImageRow): ImageRecord {
     lastTagMs: r.last_tag_ms,
     intermediate: r.intermediate === 1,
   };
+}
+
+const IMAGE_LAYERS = 'SELECT il.image_id, il.diff_id, il.chain_id, l.size, l.unpacked_size FROM image_layers il JOIN layers l ON l.diff_id = il.diff_id';
+
+interface ImageLayerRow {
+  image_id: Digest;
+  diff_id: Digest;
+  chain_id: Digest;
+  size: number;
+  unpacked_size: number;
+}
+
+function toLayer(r: ImageLayerRow): LayerRecord {
+  return { diffId: r.diff_id, chainId: r.chain_id, size: r.size, unpackedSize: r.unpacked_size };
 }
