@@ -8,7 +8,7 @@
  * Modules must not capture per-process state (clocks, pids, env) at load time.
  */
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startupSnapshot } from 'node:v8';
 import { Engine } from '@drydock/engine';
@@ -31,7 +31,7 @@ prepareProgram();
 startupSnapshot.setDeserializeMainFunction(() => {
   // The blob sits next to the ESM entry (dist/drydock.mjs), which the shim and `up` re-run.
   const blob = process.execArgv[process.execArgv.indexOf('--snapshot-blob') + 1]!;
-  const entry = join(dirname(blob), 'drydock.mjs');
+  const entry = resolve(dirname(blob), 'drydock.mjs'); // absolute even when the blob was named relative to the cwd
   globalThis.__drydockEntryUrl = pathToFileURL(entry).href;
   globalThis.__drydockRequire = createRequire(entry);
   process.argv.splice(1, 0, entry);

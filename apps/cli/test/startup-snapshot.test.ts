@@ -28,6 +28,11 @@ beforeAll(() => {
 afterAll(() => sandbox.cleanup());
 
 describe('the startup snapshot', () => {
+  it('runs a command when the blob is named relative to the working directory', () => {
+    const r = spawnSync(process.execPath, ['--snapshot-blob', 'drydock.blob', '--', 'images', '--format', '{{.Repository}}'], { cwd: dist, env: sandbox.env });
+    expect({ status: r.status, stderr: r.stderr.toString(), stdout: r.stdout.toString() }).toEqual({ status: 0, stderr: '', stdout: 'busybox\n' });
+  });
+
   it('is made for the Node binary that runs the tests, so bin/drydock uses it', () => {
     const node = statSync(process.execPath);
     expect(readFileSync(join(dist, 'drydock.blob.node'), 'utf8').trim()).toBe(`${node.size} ${Math.floor(node.mtimeMs / 1000)}`);
