@@ -6,7 +6,7 @@ import { removeContainer } from './remove.js';
 import { releaseHeld, whileReleasing } from './start.js';
 
 /** Docker's exit code for a container whose shim died: 128 + SIGKILL. */
-export const ORPHAN_EXIT_CODE = 137;
+const ORPHAN_EXIT_CODE = 137;
 
 /**
  * A container whose supervisor (the shim, or a foreground `run`) was killed
@@ -42,6 +42,6 @@ export async function reapOrphan(deps: ContainerDeps, record: ContainerRecord): 
 }
 
 /** The state says running but no supervisor lives. */
-export function isOrphan(dir: string): boolean {
+function isOrphan(dir: string): boolean {
   return readState(dir)?.status === 'running' && !shimAlive(dir);
 }

@@ -21,8 +21,12 @@ export interface ContainerSummary {
  * `not-found` if it was a `--rm` one, now removed.
  */
 export async function containerSummary(deps: ContainerDeps, record: ContainerRecord): Promise<ContainerSummary> {
-  if (!(await reapOrphan(deps, record))) throw new DrydockError('not-found', `No such container: ${record.id}`);
-  const { status, state } = await inspectContainer(deps.paths.dir(record.id), deps.runtime(), record.id);
+  const dir = deps.paths.dir(record.id);
+  let { status, state, supervised } = await inspectContainer(dir, deps.runtime(), record.id);
+  if (state?.status === 'running' && !supervised) {
+    if (!(await reapOrphan(deps, record))) throw new DrydockError('not-found', `No such container: ${record.id}`);
+    ({ status, state } = await inspectContainer(dir, deps.runtime(), record.id));
+  }
   return {
     record,
     status,
