@@ -4,7 +4,7 @@ import { ioError, compareBytes, joinRel } from './confined.js';
 import { isWhiteout, LowerStack, type LowerLayer } from './lower.js';
 import { END_OF_ARCHIVE, encodeHeader, padding } from './tar-writer.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './unpack.js';
-import { OPAQUE_XATTR, OVERLAY_XATTR_PREFIX, readXattrsOf, readXattrTree, type Xattrs } from './xattr.js';
+import { onlyXattr, OPAQUE_XATTR, OVERLAY_XATTR_PREFIX, readXattrsOf, readXattrTree, type Xattrs } from './xattr.js';
 
 /**
  * `docker container diff` and `docker container commit` for an overlay
@@ -21,8 +21,6 @@ import { OPAQUE_XATTR, OVERLAY_XATTR_PREFIX, readXattrsOf, readXattrTree, type X
 
 export type ChangeKind = 'A' | 'C' | 'D';
 
-/** getfattr's `-m` for the opaque marker alone. */
-const OPAQUE_PATTERN = `^${OPAQUE_XATTR.replace(/\./g, '\\.')}$`;
 
 export interface Change {
   kind: ChangeKind;
@@ -77,7 +75,7 @@ export function changes(upper: string, lowers: readonly (string | LowerLayer)[],
   // Only a directory that is a directory below too can hide something by being opaque.
   const shared = sharedDirs(upper, lower, exclude);
   const opaqueDirs = new Set<string>();
-  for (const [abs, attrs] of readXattrsOf(shared.map((rel) => `${upper}/${rel}`), OPAQUE_PATTERN)) {
+  for (const [abs, attrs] of readXattrsOf(shared.map((rel) => `${upper}/${rel}`), onlyXattr(OPAQUE_XATTR))) {
     if (attrs.get(OPAQUE_XATTR)?.toString('latin1') === 'y') opaqueDirs.add(abs.slice(upper.length + 1));
   }
   const kinds = new Map<string, ChangeKind>();
@@ -94,15 +92,22 @@ export function changes(upper: string, lowers: readonly (string | LowerLayer)[],
   };
   // Beneath a directory nothing shows through, every entry is new: listed without a stat.
   walkUpper(upper, lower, opaqueDirs, exclude, visit, (rel) => listNew(upper, rel, exclude, added));
-  for (const rel of [...kinds.keys()]) {
-    for (let i = rel.lastIndexOf('/'); i > 0; i = rel.lastIndexOf('/', i - 1)) {
-      const parent = rel.slice(0, i);
-      if (existingDirs.has(parent)) kinds.set(parent, 'C');
-    }
-  }
+  for (const parent of changedParents(kinds.keys(), existingDirs)) kinds.set(parent, 'C');
   return [...kinds.entries()]
     .map(([rel, kind]) => ({ kind, path: `/${rel}` }))
     .sort((a, b) => compareBytes(a.path, b.path));
+}
+
+/** The kept directories (`kept.has`) above any of `changed`: Docker lists each as `C`. */
+export function changedParents(changed: Iterable<string>, kept: { has(rel: string): boolean }): Set<string> {
+  const out = new Set<string>();
+  for (const rel of changed) {
+    for (let i = rel.lastIndexOf('/'); i > 0; i = rel.lastIndexOf('/', i - 1)) {
+      const parent = rel.slice(0, i);
+      if (kept.has(parent)) out.add(parent);
+    }
+  }
+  return out;
 }
 
 /** Docker's output: one `K /path` line per change. */
@@ -306,11 +311,6 @@ function isWhiteoutAt(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** The directories of an overlay upper dir marked opaque, relative to it. */
-export function opaqueDirsOf(upper: string): string[] {
-  return [...opaqueIn(readXattrTree(upper, OPAQUE_PATTERN))];
 }
 
 function opaqueIn(xattrs: Map<string, Xattrs>): Set<string> {

@@ -1,6 +1,6 @@
 import { readdirSync, type Stats } from 'node:fs';
 import { ioError, lstatOrNull } from './confined.js';
-import { OPAQUE_XATTR, readXattrTree } from './xattr.js';
+import { onlyXattr, OPAQUE_XATTR, readXattrTree } from './xattr.js';
 
 /**
  * One overlay lower dir: a committed layer unpacked in overlay form
@@ -142,7 +142,7 @@ function readdirOrEmpty(dir: string): string[] {
 /** The opaque directories (relative paths) under an overlay dir, read from their xattrs. */
 export function readOpaqueDirs(dir: string): Set<string> {
   const out = new Set<string>();
-  for (const [rel, attrs] of readXattrTree(dir, `^${OPAQUE_XATTR.replace(/\./g, '\\.')}$`)) {
+  for (const [rel, attrs] of readXattrTree(dir, onlyXattr(OPAQUE_XATTR))) {
     if (attrs.get(OPAQUE_XATTR)?.toString('latin1') === 'y') out.add(rel);
   }
   return out;

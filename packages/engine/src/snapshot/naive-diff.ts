@@ -1,9 +1,9 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { Readable } from 'node:stream';
 import { compareBytes, ioError, joinRel } from './confined.js';
-import { coalesce, encodeLayer, excludeSet, type Change, type ChangeKind, type DiffOptions, type LayerEntry } from './diff.js';
+import { changedParents, coalesce, encodeLayer, excludeSet, type Change, type ChangeKind, type DiffOptions, type LayerEntry } from './diff.js';
 import { LowerStack, type LowerLayer } from './lower.js';
-import { readXattrTree, type Xattrs } from './xattr.js';
+import { onlyXattr, readXattrTree, type Xattrs } from './xattr.js';
 
 /**
  * `docker container diff` and `docker container commit` for the copy driver,
@@ -38,8 +38,8 @@ export function treeChanges(root: string, lowers: readonly (string | LowerLayer)
  */
 export function treeLayerTar(root: string, lowers: readonly (string | LowerLayer)[], opts: DiffOptions = {}): Readable {
   const entries = async function* (): AsyncGenerator<Buffer> {
-    const found = walkTree(root, lowers, opts);
     const xattrs = readXattrTree(root, '-');
+    const found = walkTree(root, lowers, opts, xattrs);
     const list: LayerEntry[] = [...found].map(([rel, c]) =>
       c.kind === 'D' ? { rel, whiteout: { uid: 0, gid: 0, mtime: parentTime(root, rel) } } : { rel, st: c.st! },
     );
@@ -55,10 +55,10 @@ interface Found {
 }
 
 /** The changes by relative path, in path (byte) order. */
-function walkTree(root: string, lowers: readonly (string | LowerLayer)[], opts: DiffOptions): Map<string, Found> {
+function walkTree(root: string, lowers: readonly (string | LowerLayer)[], opts: DiffOptions, rootXattrs?: Map<string, Xattrs>): Map<string, Found> {
   const lower = new LowerStack(lowers);
   const exclude = excludeSet(opts.excludePaths);
-  const caps = new Capabilities(root);
+  const caps = new Capabilities(root, rootXattrs);
   const found = new Map<string, Found>();
   const keptDirs = new Map<string, Stats>();
   const recurse = (dir: string, compare: boolean): void => {
@@ -78,13 +78,7 @@ function walkTree(root: string, lowers: readonly (string | LowerLayer)[], opts: 
     for (const name of before) if (!exclude.has(joinRel(dir, name))) found.set(joinRel(dir, name), { kind: 'D' });
   };
   recurse('', true);
-  for (const rel of [...found.keys()]) {
-    for (let i = rel.lastIndexOf('/'); i > 0; i = rel.lastIndexOf('/', i - 1)) {
-      const parent = rel.slice(0, i);
-      const st = keptDirs.get(parent);
-      if (st) found.set(parent, { kind: 'C', st });
-    }
-  }
+  for (const parent of changedParents(found.keys(), keptDirs)) found.set(parent, { kind: 'C', st: keptDirs.get(parent)! });
   return new Map([...found].sort(([a], [b]) => compareBytes(a, b)));
 }
 
@@ -107,7 +101,13 @@ function differs(root: string, rel: string, st: Stats, old: { st: Stats; dir: st
 class Capabilities {
   private readonly trees = new Map<string, Map<string, Xattrs>>();
 
-  constructor(private readonly root: string) {}
+  /** `rootXattrs`: the tree's attributes when the caller read them already (any that include the capability). */
+  constructor(
+    private readonly root: string,
+    rootXattrs?: Map<string, Xattrs>,
+  ) {
+    if (rootXattrs) this.trees.set(root, rootXattrs);
+  }
 
   same(rel: string, layerDir: string): boolean {
     const a = this.of(this.root).get(rel)?.get(CAPABILITY);
@@ -117,7 +117,7 @@ class Capabilities {
 
   private of(dir: string): Map<string, Xattrs> {
     let tree = this.trees.get(dir);
-    if (!tree) this.trees.set(dir, (tree = readXattrTree(dir, `^${CAPABILITY.replace(/\./g, '\\.')}$`)));
+    if (!tree) this.trees.set(dir, (tree = readXattrTree(dir, onlyXattr(CAPABILITY))));
     return tree;
   }
 }

@@ -6,8 +6,8 @@ import type { Readable } from 'node:stream';
 import { chainIds, hexOf, type Digest } from '../digest.js';
 import { DrydockError } from '../errors.js';
 import { ioError } from './confined.js';
-import { changes, opaqueDirsOf, upperToLayerTar, type Change, type DiffOptions } from './diff.js';
-import type { LowerLayer } from './lower.js';
+import { changes, upperToLayerTar, type Change, type DiffOptions } from './diff.js';
+import { readOpaqueDirs, type LowerLayer } from './lower.js';
 import { treeChanges, treeLayerTar } from './naive-diff.js';
 import { MAX_MOUNT_OPTIONS, mountPoints, mountsUnder, overlaySupported, performMount, performMountAsync, performUnmount, performUnmountAsync, type Mount } from './mount.js';
 import { isAlive, ownerOf, type Owner } from './owner.js';
@@ -326,7 +326,7 @@ export class Snapshotter {
     try {
       performUnmount(plan.target, { lazy: true });
       for (const path of exclude) rmSync(join(plan.upper, path), { recursive: true, force: true });
-      const meta: LayerMeta = { ...layer, opaque: opaqueDirsOf(plan.upper) };
+      const meta: LayerMeta = { ...layer, opaque: [...readOpaqueDirs(plan.upper)] };
       renameSync(plan.upper, join(tmp, 'fs'));
       this.publishLayer(tmp, meta);
     } finally {

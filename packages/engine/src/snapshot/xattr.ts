@@ -19,6 +19,11 @@ export type Xattrs = Map<string, Buffer>;
 
 /** The xattr overlayfs uses to mark a directory opaque (lower layers hidden beneath it). */
 export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+/** getfattr's `-m` pattern that matches the attribute `name` and nothing else. */
+export function onlyXattr(name: string): string {
+  return `^${name.replace(/\./g, '\\.')}$`;
+}
+
 /** Attributes overlayfs keeps for itself in upper and lower dirs. */
 export const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
 

@@ -43,7 +43,7 @@
 import { chmodSync, constants, copyFileSync, lchownSync, linkSync, lutimesSync, mkdirSync, readlinkSync, renameSync, symlinkSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { DrydockError } from '../../errors.js';
 import { goPathClean } from '../../dockerfile/ignore/go-path.js';
-import { haveXattrTools, mknod, readXattrTree, writeXattrs } from '../../snapshot/xattr.js';
+import { haveXattrTools, mknod, onlyXattr, readXattrTree, writeXattrs } from '../../snapshot/xattr.js';
 import { cleanSource, expandWildcards, followMatch, hasWildcards, hostPath, walkTree, type SourceTree, type TreeEntry } from '../context/tree.js';
 import { required, type SourceSpec } from '../context/hash.js';
 import { isArchiveFile } from './archive.js';
@@ -228,7 +228,7 @@ class TreeCopier {
   copyItem(src: TreeEntry, target: string): void {
     this.itemRoot = src.rel;
     if (this.tree.kind === 'rootfs' && xattrTools()) {
-      this.xattrs = readXattrTree(hostPath(this.tree, src.rel), '^security\\.capability$');
+      this.xattrs = readXattrTree(hostPath(this.tree, src.rel), onlyXattr('security.capability'));
     }
     this.copy(src, target, true, false);
     writeXattrs(this.pendingXattrs);
