@@ -1,9 +1,8 @@
 import { readdirSync } from 'node:fs';
-import { posix } from 'node:path';
 import { DrydockError } from '../errors.js';
 import { ConfinedRoot } from '../snapshot/confined.js';
 import { acquireDirLock } from '../store/dir-lock.js';
-import { parseVolumeSpec, type BindMount } from '../runtime/volumes.js';
+import { cleanPath, parseVolumeSpec, type BindMount } from '../runtime/volumes.js';
 import { copyUp } from '../volume/copy-up.js';
 import { anonymousVolumeName, validateVolumeName } from '../volume/names.js';
 import type { VolumeStore } from '../volume/volume-store.js';
@@ -50,7 +49,7 @@ export function planMounts(specs: readonly string[], imageVolumes: readonly stri
     }
   }
   for (const path of imageVolumes) {
-    const destination = posix.normalize(path).replace(/(.)\/+$/, '$1');
+    const destination = cleanPath(path);
     if (taken.has(destination)) continue;
     taken.add(destination);
     plan.volumeMounts.push(anonymous(destination));

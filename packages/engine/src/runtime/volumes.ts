@@ -72,7 +72,8 @@ export function parseBind(spec: string): BindMount {
   return parsed.bind;
 }
 
-function cleanPath(p: string): string {
+/** A container path as Docker keeps it: normalized, no trailing slash (but `/`). */
+export function cleanPath(p: string): string {
   return posix.normalize(p).replace(/(.)\/+$/, '$1');
 }
 
