@@ -32,7 +32,8 @@ export class VolumeService {
   }
 
   list(): VolumeSummary[] {
-    return this.store.all().map((record) => this.summary(record));
+    const users = this.store.usersByVolume();
+    return this.store.all().map((record) => this.summary(record, users.get(record.name) ?? []));
   }
 
   get(name: string): VolumeSummary {
@@ -95,7 +96,7 @@ export class VolumeService {
     return row;
   }
 
-  private summary(record: VolumeRecord): VolumeSummary {
-    return { record, mountpoint: this.store.dataPath(record.name), users: this.store.users(record.name) };
+  private summary(record: VolumeRecord, users = this.store.users(record.name)): VolumeSummary {
+    return { record, mountpoint: this.store.dataPath(record.name), users };
   }
 }

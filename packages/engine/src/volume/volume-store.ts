@@ -107,13 +107,22 @@ export class VolumeStore {
 
   /** IDs of the containers (running or not) that mount the volume, oldest first. */
   users(name: string): string[] {
-    const rows = this.db
-      .prepare(
-        `SELECT DISTINCT c.id FROM containers c, json_each(c.host_config, '$.volumeMounts') m
-         WHERE json_extract(m.value, '$.name') = ? ORDER BY c.created_ms`,
-      )
-      .all(name) as { id: string }[];
-    return rows.map((r) => r.id);
+    return this.usersBy(`${USERS} WHERE json_extract(m.value, '$.name') = ? ORDER BY c.created_ms`, name).get(name) ?? [];
+  }
+
+  /** Every volume's users (as `users`), in one query: for listing all volumes. */
+  usersByVolume(): Map<string, string[]> {
+    return this.usersBy(`${USERS} ORDER BY c.created_ms`);
+  }
+
+  private usersBy(sql: string, ...params: string[]): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const r of this.db.prepare(sql).all(...params) as { name: string; id: string }[]) {
+      const list = out.get(r.name) ?? [];
+      if (!list.includes(r.id)) list.push(r.id);
+      out.set(r.name, list);
+    }
+    return out;
   }
 
   /**
@@ -143,6 +152,8 @@ export class VolumeStore {
     return removed;
   }
 }
+
+const USERS = `SELECT json_extract(m.value, '$.name') AS name, c.id FROM containers c, json_each(c.host_config, '$.volumeMounts') m`;
 
 function toRecord(r: Row): VolumeRecord {
   return { name: r.name, driver: r.driver, createdMs: r.created_ms, labels: JSON.parse(r.labels) as Record<string, string>, anonymous: r.anonymous === 1 };
