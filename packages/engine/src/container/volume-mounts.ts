@@ -94,7 +94,7 @@ export async function populateVolumes(deps: ContainerDeps, id: string, mounts: r
   const wanted = mounts.filter((m) => m.copy && readdirSync(deps.volumes.dataPath(m.name)).length === 0);
   if (wanted.length === 0) return;
   const plan = deps.snapshotter.plan(id);
-  deps.snapshotter.mount(plan);
+  await deps.snapshotter.mountAsync(plan); // the agent's other jobs go on meanwhile
   try {
     const rootfs = new ConfinedRoot(plan.target);
     for (const m of wanted) {
@@ -108,7 +108,7 @@ export async function populateVolumes(deps: ContainerDeps, id: string, mounts: r
       }
     }
   } finally {
-    deps.snapshotter.unmount(plan.target);
+    await deps.snapshotter.unmountAsync(plan.target);
   }
 }
 
