@@ -45,7 +45,7 @@ export async function startSave(hub: Hub, by: Principal, hostId: string, refs: s
 export async function receiveDownload(hub: Hub, hostId: string, jobId: string, body: Readable): Promise<number> {
   const job = JOB_ID.test(jobId) ? await hub.prisma.job.findUnique({ where: { id: jobId } }) : null;
   if (!job || job.hostId !== hostId || !DOWNLOAD_KINDS.has(job.kind)) throw new ApiError('not-found', 'no such download job for this host');
-  if (job.status === 'succeeded' || job.status === 'failed') throw new ApiError('conflict', `job ${jobId} has ended`);
+  if (job.status !== 'queued' && job.status !== 'running') throw new ApiError('conflict', `job ${jobId} has ended`);
   mkdirSync(downloadsDir(hub), { recursive: true, mode: 0o700 });
   const final = downloadPath(hub, jobId);
   const part = `${final}.part`;
@@ -106,7 +106,7 @@ async function sweepUploads(hub: Hub): Promise<void> {
     return;
   }
   if (ids.length === 0) return;
-  const ended = await hub.prisma.job.findMany({ where: { id: { in: ids }, kind: { in: ['image.load', 'image.import'] }, status: { in: ['succeeded', 'failed'] } }, select: { id: true } });
+  const ended = await hub.prisma.job.findMany({ where: { id: { in: ids }, kind: { in: ['image.load', 'image.import'] }, status: { notIn: ['queued', 'running'] } }, select: { id: true } });
   for (const { id } of ended) rmSync(join(hub.uploadsDir, `${id}.tar`), { force: true });
 }
 
