@@ -1,5 +1,5 @@
 import { appendAudit, type Prisma } from '@drydock/db';
-import { CANCELLABLE_JOB_KINDS, jobSpecSchema, type JobEventEnvelope, type JobSpec, type JobSpecInput } from '@drydock/protocol';
+import { CANCELLABLE_JOB_KINDS, jobSpecSchema, SESSION_JOB_KINDS, type JobEventEnvelope, type JobSpec, type JobSpecInput } from '@drydock/protocol';
 import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { getHost } from './hosts.js';
@@ -12,9 +12,6 @@ import { withRegistryAccess } from './registry-access.js';
  * job ends, and every failure.
  */
 const JOURNALED = new Set(['image.build', 'image.tag', 'image.rm', 'image.import', 'image.load', 'image.save', 'container.run', 'container.stop', 'container.rm', 'container.commit', 'container.export', 'container.exec']);
-
-/** Jobs that run until the hub cancels them (`logs -f`, an exec terminal). */
-const SESSIONS = new Set(['container.logs', 'container.exec']);
 
 /** The reference a job acts on, for the audit's target column. */
 function jobTarget(spec: JobSpec): string | null {
@@ -103,7 +100,7 @@ export async function recordJobEvent(hub: Hub, hostId: string, env: JobEventEnve
   const buildId = job.build?.id ?? null;
   const e = env.event;
   // A live session (followed logs, a terminal) ends when the browser closes it: that is its normal end.
-  const closed = e.type === 'failed' && e.code === 'cancelled' && SESSIONS.has(job.kind);
+  const closed = e.type === 'failed' && e.code === 'cancelled' && SESSION_JOB_KINDS.has(job.kind);
   const jobData: Parameters<Prisma['job']['update']>[0]['data'] = { lastSeq: env.seq };
   const buildData: Parameters<Prisma['build']['update']>[0]['data'] = {};
   switch (e.type) {
