@@ -86,6 +86,13 @@ export async function dispatchJob(hub: Hub, job: { id: string; hostId: string; a
   hub.bus.emit('changed', { topic: 'jobs', hostId: job.hostId });
 }
 
+/** Starts a job and sends it to its host's agent: the common case of startJob. */
+export async function queueJob(hub: Hub, by: Principal, hostId: string, input: JobSpecInput, jobId?: string): Promise<{ jobId: string }> {
+  const { job, spec } = await startJob(hub, by, hostId, input, jobId);
+  await dispatchJob(hub, job, spec);
+  return { jobId: job.id };
+}
+
 /**
  * Stores one numbered event of a job (a seq at or below the stored one is a
  * re-send and is dropped) and publishes it to browsers. Resolves to whether
