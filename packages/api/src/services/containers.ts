@@ -80,9 +80,7 @@ async function awaitJob(hub: Hub, jobId: string, timeoutMs = 60_000) {
 /** `docker diff` as records: what changed in the container's filesystem since it was created. */
 export async function diffContainer(hub: Hub, by: Principal, input: z.input<typeof diffInputSchema>) {
   const o = diffInputSchema.parse(input);
-  const host = await hub.prisma.host.findUnique({ where: { id: o.hostId } });
-  if (host && !host.connected) throw new ApiError('unavailable', `host ${host.name} is offline`);
-  const { jobId } = await queueJob(hub, by, o.hostId, { kind: 'container.diff', container: o.container });
+  const { jobId } = await queueJob(hub, by, o.hostId, { kind: 'container.diff', container: o.container }, { requireOnline: true });
   const job = await awaitJob(hub, jobId);
   if (job.status !== 'succeeded') throw new ApiError('bad-request', job.error ?? `diff ${job.status}`);
   const result = (job.result ?? {}) as { changes?: { kind: 'A' | 'C' | 'D'; path: string }[] };

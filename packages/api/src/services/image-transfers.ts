@@ -36,7 +36,7 @@ export async function startSave(hub: Hub, by: Principal, hostId: string, refs: s
   sweepDownloads(hub);
   const jobId = newJobId();
   const sink = { kind: 'url' as const, url: `${hub.agentUrl()}/api/agent/downloads/${jobId}` };
-  return queueJob(hub, by, hostId, { kind: 'image.save', refs, sink }, jobId);
+  return queueJob(hub, by, hostId, { kind: 'image.save', refs, sink }, { jobId });
 }
 
 /** Stores what an agent PUTs for one of its download jobs (written aside, renamed when whole). */
@@ -137,7 +137,7 @@ export async function startImageUpload(hub: Hub, by: Principal, hostId: string, 
     const input: JobSpecInput = load
       ? { kind: 'image.load', source }
       : { kind: 'image.import', source, ...(opts.ref ? { ref: opts.ref } : {}), ...(opts.message ? { message: opts.message } : {}) };
-    await queueJob(hub, by, host.id, input, jobId);
+    await queueJob(hub, by, host.id, input, { jobId });
     return { jobId, kind: load ? 'image.load' : 'image.import' };
   } catch (err) {
     rmSync(path, { force: true });

@@ -62,14 +62,23 @@ export async function requireOperator(hub: Hub, by: Principal, host: { id: strin
   throw new ApiError('forbidden', `operator role required to ${action} (you are ${by.role})`);
 }
 
+export interface StartJobOptions {
+  /** The job's id (when the caller names it, e.g. in a sink URL); a cuid otherwise. */
+  jobId?: string | undefined;
+  /** Refuse (`unavailable`) when the host's agent is not connected, for jobs someone waits on. */
+  requireOnline?: boolean | undefined;
+}
+
 /**
  * Queues a job for a host's agent: operators and admins only (a refusal is
  * audited). The job row exists before the agent hears of it, so its events
  * always find it.
  */
-export async function startJob(hub: Hub, by: Principal, hostId: string, input: JobSpecInput, jobId?: string) {
+export async function startJob(hub: Hub, by: Principal, hostId: string, input: JobSpecInput, opts: StartJobOptions = {}) {
+  const { jobId } = opts;
   const spec = jobSpecSchema.parse(input);
   const host = await getHost(hub.prisma, hostId);
+  if (opts.requireOnline && !host.connected) throw new ApiError('unavailable', `host ${host.name} is offline`);
   await requireOperator(hub, by, host, spec.kind, jobTarget(spec));
   const job = await hub.prisma.job.create({
     data: { ...(jobId ? { id: jobId } : {}), hostId, kind: spec.kind, spec: storedSpec(spec), actor: actorOf(by), userId: by.userId },
@@ -87,8 +96,8 @@ export async function dispatchJob(hub: Hub, job: { id: string; hostId: string; a
 }
 
 /** Starts a job and sends it to its host's agent: the common case of startJob. */
-export async function queueJob(hub: Hub, by: Principal, hostId: string, input: JobSpecInput, jobId?: string): Promise<{ jobId: string }> {
-  const { job, spec } = await startJob(hub, by, hostId, input, jobId);
+export async function queueJob(hub: Hub, by: Principal, hostId: string, input: JobSpecInput, opts: StartJobOptions = {}): Promise<{ jobId: string }> {
+  const { job, spec } = await startJob(hub, by, hostId, input, opts);
   await dispatchJob(hub, job, spec);
   return { jobId: job.id };
 }
