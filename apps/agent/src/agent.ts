@@ -6,6 +6,7 @@ import {
   AGENT_NAMESPACE,
   CANCELLABLE_JOB_KINDS,
   PROTOCOL_VERSION,
+  SESSION_JOB_KINDS,
   connectRefusalSchema,
   helloAckSchema,
   parseHubMessage,
@@ -21,7 +22,7 @@ import { diskOf, hostFacts, statusMoved } from './facts.js';
 import { answerImageQuery } from './image-query.js';
 import { inventoryDelta, readInventory } from './inventory.js';
 import type { Terminal } from './exec-terminal.js';
-import { SESSIONS, runJob } from './run-job.js';
+import { runJob } from './run-job.js';
 import { AgentState } from './state.js';
 
 export interface AgentOptions {
@@ -273,7 +274,7 @@ export function startAgent(opts: AgentOptions): Agent {
       clearInterval(timer);
       socket.close();
       // Exec sessions and followed logs never end by themselves; other jobs run to their end (their events stay on disk).
-      for (const { abort, kind } of aborts.values()) if (SESSIONS.has(kind)) abort.abort();
+      for (const { abort, kind } of aborts.values()) if (SESSION_JOB_KINDS.has(kind)) abort.abort();
       await Promise.allSettled(running.values());
       while (polling) await new Promise((r) => setTimeout(r, 10));
       state.close();

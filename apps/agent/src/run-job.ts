@@ -24,9 +24,6 @@ export interface JobDeps {
   registry?: () => Promise<distribution.RegistryOptions>;
 }
 
-/** Jobs that run until cancelled (followed logs, exec terminals): an agent that stops ends them. */
-export const SESSIONS: ReadonlySet<string> = new Set(['container.exec', 'container.logs']);
-
 /**
  * Runs one job on the engine and reports it through `emit`: `started`, the
  * engine's progress as job events, a `result`, then `done` or `failed`.

@@ -181,6 +181,21 @@ describe('containers through the hub', () => {
     expect(missing.body.error.message).toMatch(/no-such-ct/);
   });
 
+  it('refuses a diff, an export and a session on an offline host at once, with one line', async () => {
+    const offline = await s.server.hub.prisma.host.create({ data: { name: 'offline-box' } });
+    try {
+      const line = 'host offline-box is offline';
+      const diff = await trpcMutation(base, adminAuth, 'containers.diff', { hostId: offline.id, container: 'ct-web' });
+      expect(diff.body.error.message).toBe(line);
+      expect(await admin('GET', `/api/v1/hosts/${offline.id}/containers/ct-web/export`)).toMatchObject({ status: 503, body: { error: 'unavailable', message: line } });
+      const sock = await socket(adminAuth);
+      expect(await open(sock, 'logs:open', { hostId: offline.id, container: 'ct-web' })).toMatchObject({ error: 'unavailable', message: line });
+      expect(await s.server.hub.prisma.job.count({ where: { hostId: offline.id } })).toBe(0);
+    } finally {
+      await s.server.hub.prisma.host.delete({ where: { id: offline.id } });
+    }
+  });
+
   it('exports the container as a tar download and audits it', async () => {
     const res = await fetch(`${base}/api/v1/hosts/${hostId}/containers/ct-web/export`, { headers: { authorization: adminAuth } });
     expect(res.status).toBe(200);

@@ -177,6 +177,12 @@ describe('images API', () => {
     const bad = await operator('POST', `/api/v1/hosts/${hostId}/images/upload?mode=load`, Buffer.from('not a tar'));
     expect(await job(bad.body.id)).toMatchObject({ status: 'failed' });
     expect(readdirSync(s.server.hub.uploadsDir).filter((n) => n.endsWith('.tar'))).toEqual([`${bad.body.id}.tar`]);
+    // A cancelled job has ended too: its upload goes with the next sweep.
+    const cancelled = await s.server.hub.prisma.job.create({ data: { id: `job_${'c'.repeat(24)}`, hostId, kind: 'image.load', spec: {}, actor: 'test', status: 'cancelled' } });
+    writeFileSync(join(s.server.hub.uploadsDir, `${cancelled.id}.tar`), 'left by a cancelled load');
+    const next = await operator('POST', `/api/v1/hosts/${hostId}/images/upload?mode=load`, Buffer.from('not a tar'));
+    expect(await job(next.body.id)).toMatchObject({ status: 'failed' });
+    expect(readdirSync(s.server.hub.uploadsDir).filter((n) => n.endsWith('.tar'))).toEqual([`${next.body.id}.tar`]);
   });
 
   it('pushes with the credentials of the registry chosen, and refuses a reference not on it', async () => {

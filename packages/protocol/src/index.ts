@@ -15,6 +15,7 @@ export {
 } from './inventory.js';
 export {
   CANCELLABLE_JOB_KINDS,
+  SESSION_JOB_KINDS,
   buildContextSchema,
   dataSinkSchema,
   gitSourceSchema,

@@ -163,6 +163,9 @@ export type JobStartInput = z.input<typeof jobStartSchema>;
  */
 export const jobCancelSchema = z.object({ jobId: jobIdSchema });
 
+/** Jobs that run until cancelled (followed logs, exec terminals): an agent that stops ends them, and their cancel is a normal close. */
+export const SESSION_JOB_KINDS: ReadonlySet<string> = new Set(['container.exec', 'container.logs']);
+
 /** Kinds an agent stops midway on `job:cancel`: sessions, builds (the running step is killed, nothing tagged), transfers. */
 export const CANCELLABLE_JOB_KINDS: ReadonlySet<string> = new Set(['container.exec', 'container.logs', 'image.build', 'image.pull', 'image.push', 'image.load', 'image.import']);
 export type JobCancel = z.infer<typeof jobCancelSchema>;

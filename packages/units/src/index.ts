@@ -20,3 +20,30 @@ export function humanDuration(ms: number): string {
   if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
   return `${Math.trunc(Math.trunc(ms / 3_600_000) / 24 / 365)} years`;
 }
+
+/** What Docker's STATUS column is made of (a container's state and its times, ISO 8601). */
+export interface ContainerState {
+  status: string;
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/**
+ * Docker's STATUS column (`Up 3 minutes`, `Up 1 second (Paused)`, `Exited (0) 2 hours
+ * ago`, `Dead`, `Created`) with go-units' HumanDuration: the CLI's `ps` and the dashboard.
+ */
+export function dockerStatus(c: ContainerState, now = Date.now()): string {
+  switch (c.status) {
+    case 'running':
+      return `Up ${humanDuration(now - Date.parse(c.startedAt))}`;
+    case 'paused':
+      return `Up ${humanDuration(now - Date.parse(c.startedAt))} (Paused)`;
+    case 'exited':
+      return `Exited (${c.exitCode}) ${humanDuration(now - Date.parse(c.finishedAt))} ago`;
+    case 'dead':
+      return 'Dead';
+    default:
+      return 'Created';
+  }
+}

@@ -1,5 +1,6 @@
 import type { ContainerSummary } from '@drydock/engine';
-import { ellipsis, humanDuration, timeAgo, truncateId } from '../format/units.js';
+import { dockerStatus } from '@drydock/units';
+import { ellipsis, timeAgo, truncateId } from '../format/units.js';
 import { checkFilterKeys, matchLabel } from '../options.js';
 import { goTimeString } from './image-rows.js';
 
@@ -66,23 +67,7 @@ export function containerRows(list: ContainerSummary[], opts: { trunc: boolean }
       Ports: (r.network.ports ?? []).map((p) => `${p.hostIp || '0.0.0.0'}:${p.hostPort}->${p.containerPort}/${p.protocol}`).join(', '),
       RunningFor: timeAgo(new Date(Math.floor(r.createdMs / 1000) * 1000), new Date(now)),
       State: s.status,
-      Status: status(s, now),
+      Status: dockerStatus(s, now),
     };
   });
-}
-
-/** Docker's STATUS column: `Up 3 minutes`, `Up 1 second (Paused)`, `Exited (0) 2 hours ago`, `Created`. */
-function status(s: ContainerSummary, now: number): string {
-  switch (s.status) {
-    case 'running':
-      return `Up ${humanDuration(now - Date.parse(s.startedAt))}`;
-    case 'paused':
-      return `Up ${humanDuration(now - Date.parse(s.startedAt))} (Paused)`;
-    case 'exited':
-      return `Exited (${s.exitCode}) ${timeAgo(new Date(Date.parse(s.finishedAt)), new Date(now))}`;
-    case 'dead':
-      return 'Dead';
-    default:
-      return 'Created';
-  }
 }

@@ -11,7 +11,7 @@ import { SESSION_COOKIE, authenticate, checkPassword, cookieValue, createApiToke
 import { getBuild, parseGitContext, readUpload, startBuild } from '../services/builds.js';
 import { getHost, hostForToken, listHosts } from '../services/hosts.js';
 import { listContainers, listImages } from '../services/inventory.js';
-import { cancelJob, dispatchJob, startJob } from '../services/jobs.js';
+import { cancelJob, queueJob } from '../services/jobs.js';
 import { actorOf, requireRole, type Principal } from '../services/principal.js';
 import { containerRoutes } from './container-routes.js';
 import { hostAgentRoutes } from './host-agent-routes.js';
@@ -118,9 +118,8 @@ route('POST', '/api/v1/hosts/:id/jobs', async ({ hub, req, res, params, principa
   const p = await principal();
   const body = await readJson(req);
   if ((body as { kind?: string }).kind === 'image.build') throw new ApiError('bad-request', 'builds go to /api/v1/hosts/:id/builds');
-  const { job, spec } = await startJob(hub, p, params.id!, body as never);
-  await dispatchJob(hub, job, spec);
-  sendJson(res, 201, { id: job.id });
+  const { jobId } = await queueJob(hub, p, params.id!, body as never);
+  sendJson(res, 201, { id: jobId });
 });
 
 route('GET', '/api/v1/jobs/:id', async ({ hub, res, params, principal }) => {

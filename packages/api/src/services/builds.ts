@@ -69,7 +69,7 @@ export async function startBuild(hub: Hub, by: Principal, input: BuildInput) {
         buildArgs: input.buildArgs,
         noCache: input.noCache ?? false,
       },
-      jobId,
+      { jobId },
     );
     const build = await hub.prisma.build.create({
       data: {

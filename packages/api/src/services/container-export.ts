@@ -31,13 +31,10 @@ const fileName = (name: string) => `${name.replace(/[^A-Za-z0-9_.-]/g, '_') || '
  * answer; after, the connection is cut so the browser sees a failed download).
  */
 export async function downloadExport(hub: Hub, by: Principal, hostId: string, container: string, res: ServerResponse): Promise<void> {
-  const host = await hub.prisma.host.findUnique({ where: { id: hostId } });
-  if (!host) throw new ApiError('not-found', `no host ${hostId}`);
-  if (!host.connected) throw new ApiError('unavailable', `host ${host.name} is offline`);
   const jobId = `exp_${randomBytes(12).toString('hex')}`;
   const known = await hub.prisma.container.findFirst({ where: { hostId, OR: [{ containerId: container }, { name: container }] } });
   const sink = { kind: 'url' as const, url: `${hub.agentUrl()}/api/agent/sinks/${jobId}` };
-  const { job, spec } = await startJob(hub, by, hostId, { kind: 'container.export', container, sink }, jobId);
+  const { job, spec } = await startJob(hub, by, hostId, { kind: 'container.export', container, sink }, { jobId, requireOnline: true });
 
   await new Promise<void>((resolve, reject) => {
     const finish = (err?: Error) => {

@@ -6,7 +6,6 @@
  */
 import { appendAudit } from '@drydock/db';
 import { z } from 'zod';
-import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { dispatchJob, startJob } from './jobs.js';
 import { actorOf, type Principal } from './principal.js';
@@ -40,10 +39,8 @@ export interface Session {
  * caller is ready for its events (joined the job's room).
  */
 async function open(hub: Hub, by: Principal, hostId: string, spec: Parameters<typeof startJob>[3]) {
-  const host = await hub.prisma.host.findUnique({ where: { id: hostId } });
-  if (host && !host.connected) throw new ApiError('unavailable', `host ${host.name} is offline`);
-  const { job, spec: parsed } = await startJob(hub, by, hostId, spec);
-  return { session: { jobId: job.id, hostId } satisfies Session, job, spec: parsed, host: host! };
+  const { job, spec: parsed, host } = await startJob(hub, by, hostId, spec, { requireOnline: true });
+  return { session: { jobId: job.id, hostId } satisfies Session, job, spec: parsed, host };
 }
 
 /** Followed logs of a container: its lines arrive as the job's `log` events. */

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
-import { dispatchJob, startJob } from './jobs.js';
+import { queueJob } from './jobs.js';
 import type { Principal } from './principal.js';
 
 const ref = z.string().min(1);
@@ -38,14 +38,6 @@ export const stopInputSchema = target;
 export const removeInputSchema = target.extend({ force: z.boolean().default(false) });
 export const diffInputSchema = target;
 
-type Spec = Parameters<typeof startJob>[3];
-
-async function queue(hub: Hub, by: Principal, hostId: string, spec: Spec): Promise<{ jobId: string }> {
-  const { job, spec: parsed } = await startJob(hub, by, hostId, spec);
-  await dispatchJob(hub, job, parsed);
-  return { jobId: job.id };
-}
-
 /** Spreads only the defined values (exactOptionalPropertyTypes). */
 function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as never;
@@ -53,22 +45,22 @@ function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefi
 
 export function runContainer(hub: Hub, by: Principal, input: z.input<typeof runInputSchema>) {
   const { hostId, ...o } = runInputSchema.parse(input);
-  return queue(hub, by, hostId, { kind: 'container.run', ...defined(o) });
+  return queueJob(hub, by, hostId, { kind: 'container.run', ...defined(o) });
 }
 
 export function stopContainer(hub: Hub, by: Principal, input: z.input<typeof stopInputSchema>) {
   const o = stopInputSchema.parse(input);
-  return queue(hub, by, o.hostId, { kind: 'container.stop', container: o.container });
+  return queueJob(hub, by, o.hostId, { kind: 'container.stop', container: o.container });
 }
 
 export function removeContainer(hub: Hub, by: Principal, input: z.input<typeof removeInputSchema>) {
   const o = removeInputSchema.parse(input);
-  return queue(hub, by, o.hostId, { kind: 'container.rm', container: o.container, force: o.force });
+  return queueJob(hub, by, o.hostId, { kind: 'container.rm', container: o.container, force: o.force });
 }
 
 export function commitContainer(hub: Hub, by: Principal, input: z.input<typeof commitInputSchema>) {
   const { hostId, ...o } = commitInputSchema.parse(input);
-  return queue(hub, by, hostId, { kind: 'container.commit', ...defined(o) });
+  return queueJob(hub, by, hostId, { kind: 'container.commit', ...defined(o) });
 }
 
 /**
@@ -88,9 +80,7 @@ async function awaitJob(hub: Hub, jobId: string, timeoutMs = 60_000) {
 /** `docker diff` as records: what changed in the container's filesystem since it was created. */
 export async function diffContainer(hub: Hub, by: Principal, input: z.input<typeof diffInputSchema>) {
   const o = diffInputSchema.parse(input);
-  const host = await hub.prisma.host.findUnique({ where: { id: o.hostId } });
-  if (host && !host.connected) throw new ApiError('unavailable', `host ${host.name} is offline`);
-  const { jobId } = await queue(hub, by, o.hostId, { kind: 'container.diff', container: o.container });
+  const { jobId } = await queueJob(hub, by, o.hostId, { kind: 'container.diff', container: o.container }, { requireOnline: true });
   const job = await awaitJob(hub, jobId);
   if (job.status !== 'succeeded') throw new ApiError('bad-request', job.error ?? `diff ${job.status}`);
   const result = (job.result ?? {}) as { changes?: { kind: 'A' | 'C' | 'D'; path: string }[] };

@@ -19,7 +19,7 @@ import tar from 'tar-stream';
 import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { getHost } from './hosts.js';
-import { dispatchJob, requireOperator, startJob } from './jobs.js';
+import { queueJob, requireOperator } from './jobs.js';
 import { hasRole, type Principal } from './principal.js';
 
 const JOB_ID = /^job_[0-9a-f]{24}$/;
@@ -36,16 +36,14 @@ export async function startSave(hub: Hub, by: Principal, hostId: string, refs: s
   sweepDownloads(hub);
   const jobId = newJobId();
   const sink = { kind: 'url' as const, url: `${hub.agentUrl()}/api/agent/downloads/${jobId}` };
-  const { job, spec } = await startJob(hub, by, hostId, { kind: 'image.save', refs, sink }, jobId);
-  await dispatchJob(hub, job, spec);
-  return { jobId: job.id };
+  return queueJob(hub, by, hostId, { kind: 'image.save', refs, sink }, { jobId });
 }
 
 /** Stores what an agent PUTs for one of its download jobs (written aside, renamed when whole). */
 export async function receiveDownload(hub: Hub, hostId: string, jobId: string, body: Readable): Promise<number> {
   const job = JOB_ID.test(jobId) ? await hub.prisma.job.findUnique({ where: { id: jobId } }) : null;
   if (!job || job.hostId !== hostId || !DOWNLOAD_KINDS.has(job.kind)) throw new ApiError('not-found', 'no such download job for this host');
-  if (job.status === 'succeeded' || job.status === 'failed') throw new ApiError('conflict', `job ${jobId} has ended`);
+  if (job.status !== 'queued' && job.status !== 'running') throw new ApiError('conflict', `job ${jobId} has ended`);
   mkdirSync(downloadsDir(hub), { recursive: true, mode: 0o700 });
   const final = downloadPath(hub, jobId);
   const part = `${final}.part`;
@@ -106,7 +104,7 @@ async function sweepUploads(hub: Hub): Promise<void> {
     return;
   }
   if (ids.length === 0) return;
-  const ended = await hub.prisma.job.findMany({ where: { id: { in: ids }, kind: { in: ['image.load', 'image.import'] }, status: { in: ['succeeded', 'failed'] } }, select: { id: true } });
+  const ended = await hub.prisma.job.findMany({ where: { id: { in: ids }, kind: { in: ['image.load', 'image.import'] }, status: { notIn: ['queued', 'running'] } }, select: { id: true } });
   for (const { id } of ended) rmSync(join(hub.uploadsDir, `${id}.tar`), { force: true });
 }
 
@@ -139,9 +137,8 @@ export async function startImageUpload(hub: Hub, by: Principal, hostId: string, 
     const input: JobSpecInput = load
       ? { kind: 'image.load', source }
       : { kind: 'image.import', source, ...(opts.ref ? { ref: opts.ref } : {}), ...(opts.message ? { message: opts.message } : {}) };
-    const { job, spec } = await startJob(hub, by, host.id, input, jobId);
-    await dispatchJob(hub, job, spec);
-    return { jobId: job.id, kind: load ? 'image.load' : 'image.import' };
+    await queueJob(hub, by, host.id, input, { jobId });
+    return { jobId, kind: load ? 'image.load' : 'image.import' };
   } catch (err) {
     rmSync(path, { force: true });
     throw err;

@@ -7,7 +7,7 @@ import type { HistoryRow, ImageQuery, JobSpecInput } from '@drydock/protocol';
 import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { getHost } from './hosts.js';
-import { dispatchJob, startJob } from './jobs.js';
+import { queueJob } from './jobs.js';
 import type { Principal } from './principal.js';
 import { registryAccessOf, registryHost } from './registry-access.js';
 
@@ -36,9 +36,7 @@ export async function startImageAction(hub: Hub, by: Principal, hostId: string, 
   } else {
     spec = action;
   }
-  const { job, spec: parsed } = await startJob(hub, by, hostId, spec);
-  await dispatchJob(hub, job, parsed);
-  return { jobId: job.id };
+  return queueJob(hub, by, hostId, spec);
 }
 
 /** Asks the host's agent; `not-found` for an image it does not have, `unavailable` when offline. */

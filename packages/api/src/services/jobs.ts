@@ -1,5 +1,5 @@
 import { appendAudit, type Prisma } from '@drydock/db';
-import { CANCELLABLE_JOB_KINDS, jobSpecSchema, type JobEventEnvelope, type JobSpec, type JobSpecInput } from '@drydock/protocol';
+import { CANCELLABLE_JOB_KINDS, jobSpecSchema, SESSION_JOB_KINDS, type JobEventEnvelope, type JobSpec, type JobSpecInput } from '@drydock/protocol';
 import { ApiError } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { getHost } from './hosts.js';
@@ -12,9 +12,6 @@ import { withRegistryAccess } from './registry-access.js';
  * job ends, and every failure.
  */
 const JOURNALED = new Set(['image.build', 'image.tag', 'image.rm', 'image.import', 'image.load', 'image.save', 'container.run', 'container.stop', 'container.rm', 'container.commit', 'container.export', 'container.exec']);
-
-/** Jobs that run until the hub cancels them (`logs -f`, an exec terminal). */
-const SESSIONS = new Set(['container.logs', 'container.exec']);
 
 /** The reference a job acts on, for the audit's target column. */
 function jobTarget(spec: JobSpec): string | null {
@@ -65,14 +62,23 @@ export async function requireOperator(hub: Hub, by: Principal, host: { id: strin
   throw new ApiError('forbidden', `operator role required to ${action} (you are ${by.role})`);
 }
 
+export interface StartJobOptions {
+  /** The job's id (when the caller names it, e.g. in a sink URL); a cuid otherwise. */
+  jobId?: string | undefined;
+  /** Refuse (`unavailable`) when the host's agent is not connected, for jobs someone waits on. */
+  requireOnline?: boolean | undefined;
+}
+
 /**
  * Queues a job for a host's agent: operators and admins only (a refusal is
  * audited). The job row exists before the agent hears of it, so its events
  * always find it.
  */
-export async function startJob(hub: Hub, by: Principal, hostId: string, input: JobSpecInput, jobId?: string) {
+export async function startJob(hub: Hub, by: Principal, hostId: string, input: JobSpecInput, opts: StartJobOptions = {}) {
+  const { jobId } = opts;
   const spec = jobSpecSchema.parse(input);
   const host = await getHost(hub.prisma, hostId);
+  if (opts.requireOnline && !host.connected) throw new ApiError('unavailable', `host ${host.name} is offline`);
   await requireOperator(hub, by, host, spec.kind, jobTarget(spec));
   const job = await hub.prisma.job.create({
     data: { ...(jobId ? { id: jobId } : {}), hostId, kind: spec.kind, spec: storedSpec(spec), actor: actorOf(by), userId: by.userId },
@@ -89,6 +95,13 @@ export async function dispatchJob(hub: Hub, job: { id: string; hostId: string; a
   hub.bus.emit('changed', { topic: 'jobs', hostId: job.hostId });
 }
 
+/** Starts a job and sends it to its host's agent: the common case of startJob. */
+export async function queueJob(hub: Hub, by: Principal, hostId: string, input: JobSpecInput, opts: StartJobOptions = {}): Promise<{ jobId: string }> {
+  const { job, spec } = await startJob(hub, by, hostId, input, opts);
+  await dispatchJob(hub, job, spec);
+  return { jobId: job.id };
+}
+
 /**
  * Stores one numbered event of a job (a seq at or below the stored one is a
  * re-send and is dropped) and publishes it to browsers. Resolves to whether
@@ -103,7 +116,7 @@ export async function recordJobEvent(hub: Hub, hostId: string, env: JobEventEnve
   const buildId = job.build?.id ?? null;
   const e = env.event;
   // A live session (followed logs, a terminal) ends when the browser closes it: that is its normal end.
-  const closed = e.type === 'failed' && e.code === 'cancelled' && SESSIONS.has(job.kind);
+  const closed = e.type === 'failed' && e.code === 'cancelled' && SESSION_JOB_KINDS.has(job.kind);
   const jobData: Parameters<Prisma['job']['update']>[0]['data'] = { lastSeq: env.seq };
   const buildData: Parameters<Prisma['build']['update']>[0]['data'] = {};
   switch (e.type) {

@@ -61,7 +61,7 @@ function ImagesPage() {
   const { data: images, error } = useLive(() => trpc.inventory.images.query({ search, hostId: hostId || undefined }), [search, hostId], ['inventory']);
   const [dialog, setDialog] = useState<ImageDialog | null>(null);
   const [notice, setNotice] = useState<Notice>();
-  const { data: containers } = useLive(() => trpc.inventory.containers.query({ hostId: hostId || undefined }), [hostId], ['inventory']);
+  const { data: containers } = useLive(() => trpc.containers.list.query({ hostId: hostId || undefined }), [hostId], ['inventory']);
   const columns = useMemo(() => columnsFor(new Set(containers?.map((c) => `${c.hostId}/${c.imageId}`))), [containers]);
   const rows = images ? rowsOf(images) : undefined;
   const host = hosts?.find((h) => h.id === hostId);

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { listContainers, listImages } from '../../services/inventory.js';
+import { listImages } from '../../services/inventory.js';
 import { authed, router } from '../trpc.js';
 
 export const inventoryRouter = router({
   images: authed
     .input(z.object({ hostId: z.string().optional(), search: z.string().optional(), all: z.boolean().optional() }))
     .query(({ ctx, input }) => listImages(ctx.hub.prisma, input)),
-  containers: authed.input(z.object({ hostId: z.string().optional() })).query(({ ctx, input }) => listContainers(ctx.hub.prisma, input)),
 });

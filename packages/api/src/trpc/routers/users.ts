@@ -14,7 +14,7 @@ export const usersRouter = router({
     (await ctx.hub.prisma.user.findMany({ orderBy: { email: 'asc' } })).map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, createdAt: u.createdAt.toISOString() })),
   ),
   create: authed
-    .input(z.object({ email: z.email(), name: z.string().min(1), password: z.string().min(8), role }))
+    .input(z.object({ email: z.email(), name: z.string().min(1), password: z.string().min(MIN_PASSWORD), role }))
     .mutation(({ ctx, input }) => createUser(ctx.hub.prisma, ctx.principal, input)),
   /** One's own password, with the current one; the other sessions end. */
   changePassword: authed
