@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
-import * as tar from 'tar-stream';
 import { DrydockError } from '../errors.js';
+import { TarFormatError, TarWalker, type TarHeader } from './tar-walker.js';
 
 /** What a layer tar holds, learned while it streams past. */
 export interface LayerTarSummary {
@@ -11,61 +11,48 @@ export interface LayerTarSummary {
 }
 
 /**
- * A pass-through stream that parses the tar flowing through it and rejects
- * hostile archives before anything is published: absolute paths, `..`
- * components, hard links out of the archive, and entries placed beneath a
- * symlink of the same archive (the classic tar-slip). Truncated or non-tar
- * input fails with `invalid-archive`.
+ * The rules a layer tar must keep, checked header by header as its bytes
+ * arrive: no absolute paths, no `..` components, no hard links out of the
+ * archive, and no entries placed beneath a symlink of the same archive (the
+ * classic tar-slip). A truncated or non-tar input fails with `invalid-archive`.
+ * `write` and `end` throw that error; the summary is complete after `end`.
  */
-export class TarInspector extends Transform {
-  private readonly extract = tar.extract();
+export class LayerTarCheck {
+  private readonly walker = new TarWalker((header) => this.inspect(header));
   private readonly symlinks = new Set<string>();
-  private failure: Error | undefined;
   readonly summary: LayerTarSummary = { entries: 0, unpackedSize: 0 };
 
   constructor(
     private readonly what = 'layer',
     private readonly opts: { allowEmpty?: boolean } = {},
-  ) {
-    super({ highWaterMark: 1 << 20 });
-    this.extract.on('entry', (header, stream, next) => {
-      try {
-        this.inspect(header);
-      } catch (err) {
-        this.fail(err as Error);
-      }
-      stream.on('end', next);
-      // A truncated tar fails the entry too; the extract's own error reports it.
-      stream.on('error', () => {});
-      stream.resume();
-    });
-    this.extract.on('error', (err: Error) => this.fail(err));
+  ) {}
+
+  write(chunk: Buffer): void {
+    try {
+      this.walker.write(chunk);
+    } catch (err) {
+      throw this.asArchiveError(err as Error);
+    }
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    if (this.failure) return cb(this.failure);
-    this.push(chunk);
-    if (this.extract.write(chunk)) cb(this.failure ?? null);
-    else this.extract.once('drain', () => cb(this.failure ?? null));
+  end(): void {
+    try {
+      this.walker.end();
+    } catch (err) {
+      throw this.asArchiveError(err as Error);
+    }
+    if (this.summary.entries === 0 && !this.opts.allowEmpty) throw this.error('it holds no files');
   }
 
-  override _flush(cb: TransformCallback): void {
-    if (this.failure) return cb(this.failure);
-    this.extract.once('finish', () => cb(this.failure ?? (this.summary.entries === 0 && !this.opts.allowEmpty ? this.error('it holds no files') : null)));
-    this.extract.end(undefined);
-  }
-
-  private fail(err: Error): void {
-    if (this.failure) return;
-    this.failure = err instanceof DrydockError ? err : this.error(describeTarError(err));
-    this.destroy(this.failure);
+  private asArchiveError(err: Error): Error {
+    return err instanceof TarFormatError ? this.error(describeTarError(err)) : err;
   }
 
   private error(reason: string): DrydockError {
     return new DrydockError('invalid-archive', `invalid ${this.what} tar: ${reason}`);
   }
 
-  private inspect(header: tar.Header): void {
+  private inspect(header: TarHeader): void {
     this.summary.entries++;
     const name = confinedPath(header.name, () => this.error(`path escapes the root: ${JSON.stringify(header.name)}`));
     for (let i = name.indexOf('/'); i > 0; i = name.indexOf('/', i + 1)) {
@@ -74,7 +61,7 @@ export class TarInspector extends Transform {
     switch (header.type) {
       case 'file':
       case 'contiguous-file':
-        this.summary.unpackedSize += header.size ?? 0;
+        this.summary.unpackedSize += header.size;
         break;
       case 'symlink':
         this.symlinks.add(name);
@@ -89,7 +76,38 @@ export class TarInspector extends Transform {
   }
 }
 
-/** Cleans a tar member name (leading `./`, trailing `/`) and rejects absolute or `..` paths. */
+/** A pass-through stream that fails, before anything is published, when the tar flowing through breaks a `LayerTarCheck` rule. */
+export class TarInspector extends Transform {
+  private readonly check: LayerTarCheck;
+
+  constructor(what = 'layer', opts: { allowEmpty?: boolean } = {}) {
+    super({ highWaterMark: 1 << 20 });
+    this.check = new LayerTarCheck(what, opts);
+  }
+
+  get summary(): LayerTarSummary {
+    return this.check.summary;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      this.check.write(chunk);
+    } catch (err) {
+      return cb(err as Error);
+    }
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    try {
+      this.check.end();
+    } catch (err) {
+      return cb(err as Error);
+    }
+    cb();
+  }
+}
+
 /**
  * Docker's `Untar` rule for archives ADD extracts: the name is cleaned
  * (`a/../b` is `b`), a leading `/` is relative to the destination, and only

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { TarInspector, type LayerTarSummary } from './tar-inspector.js';
+import { LayerTarCheck, type LayerTarSummary } from './tar-inspector.js';
 
 /** What a `TarSniffer` learned about the bytes that passed it. */
 export type SniffResult =
@@ -11,7 +11,7 @@ const BLOCK = 512;
 const USTAR_MAGIC = Buffer.from('ustar');
 
 /**
- * A pass-through stream that inspects its bytes with a `TarInspector` when
+ * A pass-through stream that checks its bytes with a `LayerTarCheck` when
  * they begin like a POSIX tar (the `ustar` magic at offset 257), so that an
  * archive member which turns out to be a layer needs no second read. It never
  * fails the stream: a hostile or broken tar is recorded in `result`, for the
@@ -20,7 +20,7 @@ const USTAR_MAGIC = Buffer.from('ustar');
 export class TarSniffer extends Transform {
   private head: Buffer[] = [];
   private headLength = 0;
-  private inspector: TarInspector | undefined;
+  private check: LayerTarCheck | undefined;
   private failure: Error | undefined;
   private decided = false;
 
@@ -29,62 +29,45 @@ export class TarSniffer extends Transform {
   }
 
   get result(): SniffResult {
-    if (!this.inspector) return { kind: 'not-tar' };
-    return this.failure ? { kind: 'bad-tar', error: this.failure } : { kind: 'tar', summary: this.inspector.summary };
+    if (!this.check) return { kind: 'not-tar' };
+    return this.failure ? { kind: 'bad-tar', error: this.failure } : { kind: 'tar', summary: this.check.summary };
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.push(chunk);
-    if (this.decided) return this.feed(chunk, cb);
-    this.head.push(chunk);
-    this.headLength += chunk.length;
-    if (this.headLength < BLOCK) return cb();
-    this.decide();
-    const held = Buffer.concat(this.head);
-    this.head = [];
-    this.feed(held, cb);
+    if (this.decided) this.feed(chunk);
+    else {
+      this.head.push(chunk);
+      this.headLength += chunk.length;
+      if (this.headLength >= BLOCK) this.decide();
+    }
+    cb(null, chunk);
   }
 
   override _flush(cb: TransformCallback): void {
-    if (!this.decided) {
-      this.decide();
-      const held = Buffer.concat(this.head);
-      this.head = [];
-      if (held.length > 0) return this.feed(held, () => this.finish(cb));
-    }
-    this.finish(cb);
+    if (!this.decided) this.decide();
+    if (this.check && !this.failure) this.attempt(() => this.check!.end());
+    cb();
   }
 
+  /** Starts checking when the first block has the tar magic, then feeds it what was held back. */
   private decide(): void {
     this.decided = true;
-    const first = Buffer.concat(this.head).subarray(0, BLOCK);
-    if (first.length < BLOCK || !first.subarray(257, 262).equals(USTAR_MAGIC)) return;
-    this.inspector = new TarInspector();
-    this.inspector.on('error', (err: Error) => (this.failure ??= err));
-    this.inspector.resume(); // its copy of the bytes is not needed
+    const held = Buffer.concat(this.head);
+    this.head = [];
+    if (held.length >= BLOCK && held.subarray(257, 262).equals(USTAR_MAGIC)) this.check = new LayerTarCheck();
+    this.feed(held);
   }
 
-  /** Writes to the inspector with backpressure; once it has failed, bytes only pass through. */
-  private feed(chunk: Buffer, cb: () => void): void {
-    const inspector = this.inspector;
-    if (!inspector || this.failure || inspector.destroyed) return cb();
-    if (inspector.write(chunk)) return cb();
-    const settle = (): void => {
-      inspector.off('drain', settle);
-      inspector.off('error', settle);
-      cb();
-    };
-    inspector.on('drain', settle);
-    inspector.on('error', settle);
+  /** Once the check has failed, bytes only pass through. */
+  private feed(chunk: Buffer): void {
+    if (this.check && !this.failure) this.attempt(() => this.check!.write(chunk));
   }
 
-  private finish(cb: TransformCallback): void {
-    const inspector = this.inspector;
-    if (!inspector || this.failure) return cb();
-    // Destroyed by its own failure: the error event is queued, let it land first.
-    if (inspector.destroyed) return process.nextTick(() => cb());
-    inspector.once('error', () => cb());
-    inspector.once('finish', () => cb());
-    inspector.end();
+  private attempt(step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      this.failure = err as Error;
+    }
   }
 }

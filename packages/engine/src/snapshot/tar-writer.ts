@@ -1,4 +1,5 @@
-import { encodeRecords, padded, checksum } from './pax.js';
+import { checksum, padded } from '../layers/tar-walker.js';
+import { encodeRecords } from './pax.js';
 
 /**
  * Tar headers for the layer tars we write: ustar, with a PAX extended header
