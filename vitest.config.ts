@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 600_000,
     // Integration suites share dockerd and the state root: run files one at a time.
     fileParallelism: false,
+    // Restarts (and records) a dockerd that died since the last file.
+    setupFiles: ['tooling/test/peers-alive.ts'],
   },
 });

@@ -5,10 +5,17 @@ set -euo pipefail
 FIXTURES=${DRYDOCK_FIXTURES:-/var/cache/drydock-test}
 mkdir -p "$FIXTURES"
 
-# dockerd from Debian's docker.io, on its default socket unless one answers already.
+# dockerd from Debian's docker.io, on its default socket unless one answers already. It runs in
+# a session of its own (setsid), so no signal meant for the test run's process group reaches it.
+# Run again while the tests run (test/setup/peers-alive.ts does), it restarts a dockerd that died,
+# keeping the dead one's log as dockerd.log.1.
 if ! docker version >/dev/null 2>&1; then
   mkdir -p /run/drydock-test
-  nohup dockerd --pidfile /run/drydock-test/dockerd.pid >/run/drydock-test/dockerd.log 2>&1 &
+  [ -s /run/drydock-test/dockerd.log ] && mv /run/drydock-test/dockerd.log /run/drydock-test/dockerd.log.1
+  # A dockerd killed outright leaves its pid file; dockerd refuses to start while that pid runs.
+  pid=$(cat /run/drydock-test/dockerd.pid 2>/dev/null || true)
+  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != dockerd ] && rm -f /run/drydock-test/dockerd.pid
+  setsid nohup dockerd --pidfile /run/drydock-test/dockerd.pid >/run/drydock-test/dockerd.log 2>&1 </dev/null &
   for _ in $(seq 1 120); do docker version >/dev/null 2>&1 && break; sleep 0.5; done
   docker version >/dev/null 2>&1 || { echo "dockerd did not start:" >&2; tail -20 /run/drydock-test/dockerd.log >&2; exit 1; }
 fi

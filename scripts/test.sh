@@ -16,6 +16,7 @@ for project in packages/engine packages/registry packages/protocol packages/unit
 npx tsc -p apps/web/tsconfig.server.json --noEmit   # the hub's server and tests (Node types, not Next's)
 
 eval "$(bash scripts/peers.sh)"
+rm -f /run/drydock-test/dockerd-deaths.log
 export DRYDOCK_REPO="$root"
 
 report=$(mktemp)
@@ -26,4 +27,9 @@ node -e '
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
 ' "$report" || true
 rm -f "$report"
+# Last, so that it shows at the end of CI's output: a peer that died during the run.
+if [ -s /run/drydock-test/dockerd-deaths.log ]; then
+  echo "dockerd died during the run and was started again (tooling/test/peers-alive.ts):"
+  cat /run/drydock-test/dockerd-deaths.log
+fi
 exit $status
