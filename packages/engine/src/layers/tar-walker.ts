@@ -222,8 +222,8 @@ function decodeNumber(block: Buffer, start: number, length: number): number {
   let i = start;
   const limit = start + length;
   while (i < limit && block[i] === 0x20) i++;
-  let end = block.indexOf(0x20, i);
-  if (end < 0 || end > limit) end = limit;
+  let end = i;
+  while (end < limit && block[end] !== 0x20) end++; // not indexOf: the block may be a view of a large chunk
   while (i < end && block[i] === 0) i++;
   if (end === i) return 0;
   return parseInt(block.toString('latin1', i, end), 8);
@@ -231,7 +231,8 @@ function decodeNumber(block: Buffer, start: number, length: number): number {
 
 /** A NUL-terminated UTF-8 field. */
 function text(buf: Buffer, start: number, length: number): string {
-  let end = buf.indexOf(0, start);
-  if (end < 0 || end > start + length) end = start + length;
+  const limit = start + length;
+  let end = start;
+  while (end < limit && buf[end] !== 0) end++;
   return buf.toString('utf8', start, end);
 }
