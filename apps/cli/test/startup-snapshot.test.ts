@@ -48,6 +48,21 @@ describe('the startup snapshot', () => {
     expect(viaSnapshot(['--version']).stdout).toMatch(/^Drydock version \d+\.\d+\.\d+\n$/);
   });
 
+  it('starts commands that open no TLS connection without NODE_EXTRA_CA_CERTS, and keeps it for the others', () => {
+    // Node warns when it cannot read the bundle: the warning tells whether the variable reached it.
+    const env = { ...sandbox.env, NODE_EXTRA_CA_CERTS: join(sandbox.dir, 'no-such-bundle.pem') };
+    const drydock = (args: string[]) => {
+      const r = spawnSync(join(repoRoot, 'bin/drydock'), args, { env });
+      return { args, status: r.status, warned: r.stderr.toString().includes('Ignoring extra certs from') };
+    };
+    for (const args of [['images', '-q'], ['image', 'ls'], ['ps', '-a'], ['container', 'ls'], ['volume', 'ls'], ['inspect', 'busybox:latest'], ['history', 'busybox:latest']]) {
+      expect(drydock(args)).toEqual({ args, status: 0, warned: false });
+    }
+    for (const args of [['pull', '127.0.0.1:1/x:1'], ['image', 'pull', '127.0.0.1:1/x:1'], ['import', 'https://127.0.0.1:1/rootfs.tar']]) {
+      expect(drydock(args)).toMatchObject({ args, warned: true });
+    }
+  });
+
   it('builds, then rebuilds from the cache, to the image the ESM bundle makes', () => {
     const ctx = join(sandbox.dir, 'ctx');
     const first = viaSnapshot(['build', '-q', '-t', 'snap:1', ctx]);

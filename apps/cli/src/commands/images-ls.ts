@@ -18,13 +18,16 @@ export function defineImageLs(cmd: Command): Command {
       const { engine } = await openEngine();
       const { selectImages, imageRows, IMAGE_HEADERS } = await import('../views/image-rows.js');
       const { printFormat } = await import('../views/render.js');
+      const { RowFormat } = await import('../format/table.js');
       const filters = parseFilters(opts.filter);
       if (repository) (filters.reference ??= []).push(repository);
       const images: ImageSummary[] = selectImages(engine, filters, opts.all ?? false);
-      const rows = imageRows(images, { digests: opts.digests ?? false, trunc: opts.trunc });
-      const format = opts.quiet
-        ? '{{.ID}}'
-        : opts.format ?? (opts.digests ? 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}' : 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}');
+      const format = new RowFormat(
+        opts.quiet
+          ? '{{.ID}}'
+          : opts.format ?? (opts.digests ? 'table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}' : 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}'),
+      );
+      const rows = imageRows(images, { digests: opts.digests ?? false, trunc: opts.trunc, fields: format.fields });
       printFormat(format, rows, IMAGE_HEADERS);
     });
 }

@@ -338,6 +338,14 @@ export class GoTemplate {
    * functions for this run only (Docker swaps in header functions this way).
    * @throws TemplateError on execution errors; its `partial` holds output written so far.
    */
+  /**
+   * The fields the template reads, when it reads nothing but `{{.Field}}` actions (every
+   * default table); null when it may read anything. Rows need only these fields.
+   */
+  get fields(): string[] | null {
+    return this.simple && this.simple.flatMap((p) => (typeof p === 'string' ? [] : [p.field]));
+  }
+
   execute(data: unknown, funcs: FuncMap = {}): string {
     const fast = this.simple && executeSimple(this.simple, data);
     if (typeof fast === 'string') return fast;

@@ -169,41 +169,55 @@ export interface FormatRowsOptions {
  * and newline. Every row is followed by a newline.
  * @throws TemplateError `template parsing error: template: …` on parse or execution errors.
  */
-export function formatRows(
-  format: string,
-  rows: readonly object[],
-  headers: Record<string, string>,
-  options: FormatRowsOptions = {},
-): string {
-  if ((format === '' || format === 'table') && options.defaultFormat !== undefined) format = options.defaultFormat;
-  const isTable = format.startsWith('table');
-  let text = isTable ? format.slice('table'.length) : format === 'json' ? '{{json .}}' : format;
-  text = text.replace(/^ +| +$/g, '').replace(/\\[tn]/g, (m) => (m === '\\t' ? '\t' : '\n'));
-  const wrap = (e: unknown): never => {
-    if (e instanceof TemplateError) throw new TemplateError(`template parsing error: ${e.message}`);
-    throw e;
-  };
-  let tmpl: GoTemplate;
-  try {
-    tmpl = new GoTemplate(text);
-  } catch (e) {
-    return wrap(e);
-  }
-  let body = '';
-  for (const row of rows) {
+export function formatRows(format: string, rows: readonly object[], headers: Record<string, string>, options: FormatRowsOptions = {}): string {
+  return new RowFormat(format, options).render(rows, headers);
+}
+
+/** A --format parsed once (see {@link formatRows}): it tells which row fields it reads, then prints rows. */
+export class RowFormat {
+  private readonly isTable: boolean;
+  private readonly tmpl: GoTemplate;
+
+  /** @throws TemplateError `template parsing error: template: …` */
+  constructor(format: string, options: FormatRowsOptions = {}) {
+    if ((format === '' || format === 'table') && options.defaultFormat !== undefined) format = options.defaultFormat;
+    this.isTable = format.startsWith('table');
+    let text = this.isTable ? format.slice('table'.length) : format === 'json' ? '{{json .}}' : format;
+    text = text.replace(/^ +| +$/g, '').replace(/\\[tn]/g, (m) => (m === '\\t' ? '\t' : '\n'));
     try {
-      body += tmpl.execute(row) + '\n';
+      this.tmpl = new GoTemplate(text);
     } catch (e) {
-      wrap(e);
+      throw parsingError(e);
     }
   }
-  if (!isTable) return body;
-  let header: string;
-  try {
-    header = tmpl.execute(headers, DOCKER_HEADER_FUNCS);
-  } catch (e) {
-    if (!(e instanceof TemplateError)) throw e;
-    header = e.partial;
+
+  /** The fields a row needs for this format; null when the format may read any. */
+  get fields(): string[] | null {
+    return this.tmpl.fields;
   }
-  return tabwrite(`${header}\n${body}`);
+
+  render(rows: readonly object[], headers: Record<string, string>): string {
+    let body = '';
+    for (const row of rows) {
+      try {
+        body += this.tmpl.execute(row) + '\n';
+      } catch (e) {
+        throw parsingError(e);
+      }
+    }
+    if (!this.isTable) return body;
+    let header: string;
+    try {
+      header = this.tmpl.execute(headers, DOCKER_HEADER_FUNCS);
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      header = e.partial;
+    }
+    return tabwrite(`${header}\n${body}`);
+  }
+}
+
+/** Docker reports template errors, at parse or execution time alike, as parsing errors. */
+function parsingError(e: unknown): unknown {
+  return e instanceof TemplateError ? new TemplateError(`template parsing error: ${e.message}`) : e;
 }

@@ -68,11 +68,21 @@ export interface ImageRow {
   VirtualSize: string;
 }
 
+/** What one row's fields are computed from. */
+interface RowSource {
+  image: ImageSummary;
+  repository: string;
+  tag: string;
+  digest: string;
+}
+
 /**
  * One row per repository:tag (per digest too with --digests), digest-only
  * repositories as `<none>` tags, and `<none> <none>` for dangling images.
+ * With `fields`, a row has only those (the format reads no others): a cold
+ * process formatting a thousand rows feels every value it computes.
  */
-export function imageRows(images: ImageSummary[], opts: { digests: boolean; trunc: boolean }): ImageRow[] {
+export function imageRows(images: ImageSummary[], opts: { digests: boolean; trunc: boolean; fields?: readonly string[] | null }): Partial<ImageRow>[] {
   const now = new Date();
   const memoized = (f: (n: number) => string) => {
     const cache = new Map<number, string>();
@@ -80,44 +90,50 @@ export function imageRows(images: ImageSummary[], opts: { digests: boolean; trun
   };
   const size3 = memoized((n) => humanSizeWithPrecision(n, 3));
   const size4 = memoized(humanSize);
-  const rows: ImageRow[] = [];
+  const compute: Record<keyof ImageRow, (r: RowSource) => string> = {
+    Containers: () => 'N/A',
+    CreatedAt: (r) => goTimeString(r.image.createdMs),
+    CreatedSince: (r) => timeAgo(new Date(Math.floor(r.image.createdMs / 1000) * 1000), now),
+    Digest: (r) => r.digest,
+    ID: (r) => (opts.trunc ? truncateId(r.image.id) : r.image.id),
+    Repository: (r) => r.repository,
+    SharedSize: () => 'N/A',
+    Size: (r) => size3(r.image.size),
+    Tag: (r) => r.tag,
+    UniqueSize: () => 'N/A',
+    VirtualSize: (r) => size4(r.image.size),
+  };
+  const wanted = (opts.fields ?? Object.keys(compute)).filter((f): f is keyof ImageRow => Object.hasOwn(compute, f));
+  const rows: Partial<ImageRow>[] = [];
+  for (const source of rowSources(images, opts.digests)) {
+    const row: Partial<ImageRow> = {};
+    for (const field of wanted) row[field] = compute[field](source);
+    rows.push(row);
+  }
+  return rows;
+}
+
+function* rowSources(images: ImageSummary[], withDigests: boolean): Generator<RowSource> {
   for (const image of images) {
-    // Fields are computed on first read: a format shows few of them, and a cold
-    // process formatting a thousand rows feels every call.
-    const row = (repository: string, tag: string, digest: string): ImageRow =>
-      lazyRow<ImageRow>({
-        Containers: () => 'N/A',
-        CreatedAt: () => goTimeString(image.createdMs),
-        CreatedSince: () => timeAgo(new Date(Math.floor(image.createdMs / 1000) * 1000), now),
-        Digest: () => digest,
-        ID: () => (opts.trunc ? truncateId(image.id) : image.id),
-        Repository: () => repository,
-        SharedSize: () => 'N/A',
-        Size: () => size3(image.size),
-        Tag: () => tag,
-        UniqueSize: () => 'N/A',
-        VirtualSize: () => size4(image.size),
-      });
     if (image.repoTags.length === 0 && image.repoDigests.length === 0) {
-      rows.push(row('<none>', '<none>', '<none>'));
+      yield { image, repository: '<none>', tag: '<none>', digest: '<none>' };
       continue;
     }
     const tagsByRepo = group(image.repoTags, (s) => splitAt(s, ':'));
     const digestsByRepo = group(image.repoDigests, (s) => splitAt(s, '@'));
-    for (const [repo, tags] of tagsByRepo) {
-      const digests = opts.digests ? digestsByRepo.get(repo) ?? [] : [];
-      digestsByRepo.delete(repo);
+    for (const [repository, tags] of tagsByRepo) {
+      const digests = withDigests ? digestsByRepo.get(repository) ?? [] : [];
+      digestsByRepo.delete(repository);
       for (const tag of tags) {
-        if (digests.length === 0) rows.push(row(repo, tag, '<none>'));
-        else for (const d of digests) rows.push(row(repo, tag, d));
+        if (digests.length === 0) yield { image, repository, tag, digest: '<none>' };
+        else for (const digest of digests) yield { image, repository, tag, digest };
       }
     }
-    for (const [repo, digests] of digestsByRepo) {
-      if (opts.digests) for (const d of digests) rows.push(row(repo, '<none>', d));
-      else rows.push(row(repo, '<none>', ''));
+    for (const [repository, digests] of digestsByRepo) {
+      if (withDigests) for (const digest of digests) yield { image, repository, tag: '<none>', digest };
+      else yield { image, repository, tag: '<none>', digest: '' };
     }
   }
-  return rows;
 }
 
 /** Splits at the last separator that is not part of a registry host:port. */
@@ -140,21 +156,4 @@ export function goTimeString(ms: number): string {
   const d = new Date(Math.floor(ms / 1000) * 1000);
   const iso = d.toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)} +0000 UTC`;
-}
-
-/** An object whose enumerable own properties are computed once, when first read. */
-function lazyRow<T extends object>(getters: { [K in keyof T]: () => T[K] }): T {
-  const row = {} as T;
-  for (const key of Object.keys(getters) as (keyof T & string)[]) {
-    Object.defineProperty(row, key, {
-      enumerable: true,
-      configurable: true,
-      get() {
-        const value = getters[key]();
-        Object.defineProperty(row, key, { value, enumerable: true });
-        return value;
-      },
-    });
-  }
-  return row;
 }

@@ -1,10 +1,11 @@
-import { formatRows } from '../format/table.js';
+import { RowFormat } from '../format/table.js';
 
 /**
  * Prints rows with a Docker --format string (`table …`, a Go template, or
- * `json`). Nothing at all is printed for no rows and a non-table format.
+ * `json`), or a format parsed already. Nothing at all is printed for no rows
+ * and a non-table format.
  */
-export function printFormat(format: string, rows: object[], headers: Record<string, string>): void {
-  const text = formatRows(format, rows, headers);
+export function printFormat(format: string | RowFormat, rows: object[], headers: Record<string, string>): void {
+  const text = (typeof format === 'string' ? new RowFormat(format) : format).render(rows, headers);
   if (text !== '') process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
