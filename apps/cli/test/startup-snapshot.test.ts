@@ -55,7 +55,7 @@ describe('the startup snapshot', () => {
       const r = spawnSync(join(repoRoot, 'bin/drydock'), args, { env });
       return { args, status: r.status, warned: r.stderr.toString().includes('Ignoring extra certs from') };
     };
-    for (const args of [['images', '-q'], ['image', 'ls'], ['ps', '-a'], ['container', 'ls'], ['volume', 'ls'], ['inspect', 'busybox:latest'], ['history', 'busybox:latest']]) {
+    for (const args of [['--version'], ['images', '-q'], ['image', 'ls'], ['ps', '-a'], ['container', 'ls'], ['volume', 'ls'], ['inspect', 'busybox:latest'], ['history', 'busybox:latest']]) {
       expect(drydock(args)).toEqual({ args, status: 0, warned: false });
     }
     for (const args of [['pull', '127.0.0.1:1/x:1'], ['image', 'pull', '127.0.0.1:1/x:1'], ['import', 'https://127.0.0.1:1/rootfs.tar']]) {
