@@ -29,6 +29,11 @@ export interface CliEnv {
   storageDriver: string | undefined;
   /** Per-registry TLS files, Docker's layout: DRYDOCK_CERTS_D, else /etc/docker/certs.d. */
   certsDir: string;
+  /**
+   * Extra CAs for registries: NODE_EXTRA_CA_CERTS, which bin/drydock hands over as
+   * DRYDOCK_EXTRA_CA_CERTS to commands it starts without it (see apps/cli/README.md).
+   */
+  extraCaFile: string | undefined;
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
@@ -56,6 +61,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
     insecureRegistries: (env.DRYDOCK_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     certsDir: env.DRYDOCK_CERTS_D || '/etc/docker/certs.d',
     storageDriver: env.DRYDOCK_STORAGE_DRIVER || undefined,
+    extraCaFile: env.DRYDOCK_EXTRA_CA_CERTS || env.NODE_EXTRA_CA_CERTS || undefined,
   };
 }
 

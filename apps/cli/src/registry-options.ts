@@ -13,7 +13,8 @@ export async function registryOptions(): Promise<{ store: distribution.Credentia
       credentials: (key) => store.get(key),
       insecureRegistries: env.insecureRegistries,
       certsDir: env.certsDir,
-      systemCaFile: '/etc/ssl/certs/ca-certificates.crt',
+      // An explicit CA list replaces Node's trust, NODE_EXTRA_CA_CERTS included: name it too.
+      caFiles: ['/etc/ssl/certs/ca-certificates.crt', ...(env.extraCaFile ? [env.extraCaFile] : [])],
       userAgent: `drydock/${VERSION}`,
     },
   };

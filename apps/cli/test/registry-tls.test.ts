@@ -69,6 +69,21 @@ describe('registries off loopback', () => {
     }
   });
 
+  it('trusts the CAs of NODE_EXTRA_CA_CERTS, which bin/drydock hands to the registry client', () => {
+    const fresh = cliSandbox();
+    fresh.env.DRYDOCK_CERTS_D = join(fresh.dir, 'no-certs.d');
+    fresh.env.NODE_EXTRA_CA_CERTS = join(box.dir, 'pki', 'ca.crt');
+    try {
+      const pull = fresh.run(['pull', `${tls.host}/tls/bb:1`]);
+      expect(pull.status, pull.stderr).toBe(0);
+      expect(pull.stdout).toContain(`Status: Downloaded newer image for ${tls.host}/tls/bb:1`);
+      delete fresh.env.NODE_EXTRA_CA_CERTS;
+      expect(expectCleanFailure(fresh.run(['pull', `${tls.host}/tls/bb:1`]))).toMatch(/x509: certificate signed by unknown authority$/);
+    } finally {
+      fresh.cleanup();
+    }
+  });
+
   it('speaks plain HTTP to a registry only when it is listed as insecure', () => {
     const r = expectCleanFailure(box.run(['push', `${plain.host}/plain/bb:1`]));
     // The layer is known from the TLS push, so the first request is a HEAD for it.

@@ -16,8 +16,8 @@ export interface RegistryOptions {
   insecureRegistries?: readonly string[];
   /** Docker's per-registry TLS directory: `<certsDir>/<host:port>/ca.crt`, `client.cert` + `client.key`. */
   certsDir?: string;
-  /** The system CA bundle, trusted besides Node's own roots. */
-  systemCaFile?: string;
+  /** CA bundles trusted besides Node's own roots (the system's, NODE_EXTRA_CA_CERTS'); missing files are skipped. */
+  caFiles?: readonly string[];
   /** Attempts for requests that can be repeated (GETs, HEADs, bodies in memory). */
   attempts?: number;
   userAgent?: string;
@@ -181,11 +181,11 @@ function sameChallenge(a: Challenge, b: Challenge): boolean {
   return a.scheme === b.scheme && a.params.realm === b.params.realm;
 }
 
-/** Node's roots plus the system bundle and the registry's certs.d CA, and its client certificate. */
+/** Node's roots plus the CA bundles and the registry's certs.d CA, and its client certificate. */
 function tlsOptions(host: RegistryHost, opts: RegistryOptions): Agent.Options['connect'] {
   if (host.insecure) return {};
   const ca: string[] = [...rootCertificates];
-  if (opts.systemCaFile && existsSync(opts.systemCaFile)) ca.push(readFileSync(opts.systemCaFile, 'utf8'));
+  for (const file of opts.caFiles ?? []) if (existsSync(file)) ca.push(readFileSync(file, 'utf8'));
   const out: { ca: string[]; cert?: string; key?: string } = { ca };
   const dir = opts.certsDir ? join(opts.certsDir, host.apiHost) : undefined;
   if (dir && existsSync(dir)) {
