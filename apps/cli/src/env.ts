@@ -34,6 +34,8 @@ export interface CliEnv {
    * DRYDOCK_EXTRA_CA_CERTS to commands it starts without it (see apps/cli/README.md).
    */
   extraCaFile: string | undefined;
+  /** Whether Node itself loaded `extraCaFile` at start-up (NODE_EXTRA_CA_CERTS was set): its global fetch trusts it. */
+  extraCaLoadedByNode: boolean;
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
@@ -62,6 +64,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
     certsDir: env.DRYDOCK_CERTS_D || '/etc/docker/certs.d',
     storageDriver: env.DRYDOCK_STORAGE_DRIVER || undefined,
     extraCaFile: env.DRYDOCK_EXTRA_CA_CERTS || env.NODE_EXTRA_CA_CERTS || undefined,
+    extraCaLoadedByNode: Boolean(env.NODE_EXTRA_CA_CERTS),
   };
 }
 

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +83,36 @@ describe('registries off loopback', () => {
       expect(expectCleanFailure(fresh.run(['pull', `${tls.host}/tls/bb:1`]))).toMatch(/x509: certificate signed by unknown authority$/);
     } finally {
       fresh.cleanup();
+    }
+  });
+
+  it('downloads over HTTPS, for import and for ADD, trusting the CAs of NODE_EXTRA_CA_CERTS', async () => {
+    const pki = join(box.dir, 'pki');
+    const files: Record<string, Buffer> = { '/rootfs.tar': readFileSync(busyboxTar), '/hello.txt': Buffer.from('hello over TLS\n') };
+    const server = createHttpsServer({ key: readFileSync(join(pki, 'server.key')), cert: readFileSync(join(pki, 'server.crt')) }, (req, res) => {
+      const body = files[req.url ?? ''];
+      res.writeHead(body ? 200 : 404).end(body);
+    });
+    await new Promise<void>((done) => server.listen(0, address, done));
+    const base = `https://${address}:${(server.address() as AddressInfo).port}`;
+    const fresh = cliSandbox();
+    const ctx = join(fresh.dir, 'ctx');
+    mkdirSync(ctx);
+    writeFileSync(join(ctx, 'Dockerfile'), `FROM imported:1\nADD ${base}/hello.txt /hello.txt\n`);
+    try {
+      // The CLI runs while this process serves: spawn, not spawnSync.
+      fresh.env.NODE_EXTRA_CA_CERTS = join(box.dir, 'missing-ca.crt');
+      expect((await fresh.spawn(['import', `${base}/rootfs.tar`, 'imported:1'])).stderr).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
+      fresh.env.NODE_EXTRA_CA_CERTS = join(pki, 'ca.crt');
+      const imported = await fresh.spawn(['import', `${base}/rootfs.tar`, 'imported:1']);
+      expect(imported.status, imported.stderr).toBe(0);
+      const built = await fresh.spawn(['build', '-q', '-t', 'added:1', ctx]);
+      expect(built.status, built.stderr).toBe(0);
+      const run = await fresh.spawn(['run', '--rm', '--network', 'none', 'added:1', 'cat', '/hello.txt']);
+      expect(run).toMatchObject({ status: 0, stdout: 'hello over TLS\n' });
+    } finally {
+      fresh.cleanup();
+      server.close();
     }
   });
 

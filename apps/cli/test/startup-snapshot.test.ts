@@ -48,18 +48,18 @@ describe('the startup snapshot', () => {
     expect(viaSnapshot(['--version']).stdout).toMatch(/^Drydock version \d+\.\d+\.\d+\n$/);
   });
 
-  it('starts commands without NODE_EXTRA_CA_CERTS unless something but the registry client may open TLS connections', () => {
+  it('starts commands without NODE_EXTRA_CA_CERTS but for the hub and the agent', () => {
     // Node warns when it cannot read the bundle: the warning tells whether the variable reached it.
-    // (registry-tls.test.ts checks that pull still trusts the bundle's CAs.)
+    // (registry-tls.test.ts checks that pull, import and ADD still trust the bundle's CAs.)
     const env = { ...sandbox.env, NODE_EXTRA_CA_CERTS: join(sandbox.dir, 'no-such-bundle.pem') };
     const drydock = (args: string[]) => {
       const r = spawnSync(join(repoRoot, 'bin/drydock'), args, { env });
       return { args, warned: r.stderr.toString().includes('Ignoring extra certs from') };
     };
     const without = [['--version'], ['images', '-q'], ['image', 'ls'], ['ps', '-a'], ['container', 'ls'], ['volume', 'ls'], ['inspect', 'busybox:latest'], ['history', 'busybox:latest']];
-    const registryOnly = [['pull', '127.0.0.1:1/x:1'], ['image', 'pull', '127.0.0.1:1/x:1'], ['push', '127.0.0.1:1/x:1'], ['run', '--rm', '127.0.0.1:1/x:1']];
-    for (const args of [...without, ...registryOnly]) expect(drydock(args)).toEqual({ args, warned: false });
-    for (const args of [['import', 'https://127.0.0.1:1/rootfs.tar'], ['build', '-q', join(sandbox.dir, 'ctx')]]) expect(drydock(args)).toEqual({ args, warned: true });
+    const handedOver = [['pull', '127.0.0.1:1/x:1'], ['image', 'pull', '127.0.0.1:1/x:1'], ['push', '127.0.0.1:1/x:1'], ['run', '--rm', '127.0.0.1:1/x:1'], ['import', 'https://127.0.0.1:1/rootfs.tar'], ['build', '-q', join(sandbox.dir, 'ctx')]];
+    for (const args of [...without, ...handedOver]) expect(drydock(args)).toEqual({ args, warned: false });
+    expect(drydock(['agent'])).toEqual({ args: ['agent'], warned: true }); // fails at once: no --hub
   });
 
   it('builds, then rebuilds from the cache, to the image the ESM bundle makes', () => {

@@ -66,6 +66,7 @@ export function defineImageBuild(cmd: Command): Command {
             labels: Object.fromEntries(flags.label.map((l) => [l.split('=')[0]!, l.slice(l.indexOf('=') + 1)])),
             secrets,
             ...(epoch !== undefined ? { sourceDateEpoch: epoch } : {}),
+            fetch: (await import('../download-fetch.js')).downloadFetch(),
           },
         )
         .catch((err: Error & { name?: string }) => {

@@ -32,7 +32,9 @@ export function defineImageImport(cmd: Command): Command {
 async function download(url: string): Promise<Readable> {
   let res: Response;
   try {
-    res = await fetch(url, { redirect: 'follow' });
+    // Loaded on use: it reads TLS state, which the startup snapshot must not hold.
+    const { downloadFetch } = await import('../download-fetch.js');
+    res = await downloadFetch()(url, { redirect: 'follow' });
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     throw new CliExit(`Error: Get "${url}": ${cause?.code ?? cause?.message ?? (err as Error).message}`, 1);

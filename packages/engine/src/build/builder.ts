@@ -39,6 +39,8 @@ export interface BuildRequest {
    * inputs give the same image digest.
    */
   sourceDateEpoch?: number;
+  /** What ADD fetches URLs with (default: the global fetch), e.g. one that trusts more CAs. */
+  fetch?: typeof globalThis.fetch;
 }
 
 /** The image being built by one stage, step by step. */
@@ -84,7 +86,7 @@ export async function buildImage(deps: BuildDeps, ctx: OperationContext, req: Bu
       emit(ctx, { type: 'engine:build:step', step, name: `${label(i + 2, count)} ${describe(node)}` });
       try {
         checkCancelled(ctx, 'the build');
-        await runStep(deps, ctx, cache, state, node, { buildArgs, globals, noCache: req.noCache ?? false, step, results, plan, context: req.context, fileName, secrets: req.secrets ?? {}, epoch: req.sourceDateEpoch });
+        await runStep(deps, ctx, cache, state, node, { buildArgs, globals, noCache: req.noCache ?? false, step, results, plan, context: req.context, fileName, secrets: req.secrets ?? {}, epoch: req.sourceDateEpoch, fetch: req.fetch });
       } catch (err) {
         const message = isDrydockError(err) ? err.message : (err as Error).message;
         emit(ctx, { type: 'engine:build:failed', step, error: message });
@@ -119,6 +121,7 @@ interface StepContext {
   fileName: string;
   secrets: Record<string, SecretSource>;
   epoch: number | undefined;
+  fetch: typeof globalThis.fetch | undefined;
 }
 
 /** One instruction: answered from the cache when its key is known, else executed and recorded. */
@@ -192,7 +195,7 @@ async function runStep(deps: BuildDeps, ctx: OperationContext, cache: BuildCache
     case 'add': {
       const source = from === undefined ? { tree: sc.context as SourceTree } : await sourceFor(deps, sc, from);
       try {
-        layer = await withLayerStep(deps.layerDeps, state.layers, (root) => deps.copy(node, root, source.tree, container, env, cmd === 'add'), layerOpts);
+        layer = await withLayerStep(deps.layerDeps, state.layers, (root) => deps.copy(node, root, source.tree, container, env, cmd === 'add', sc.fetch), layerOpts);
       } finally {
         source.release?.();
       }

@@ -48,7 +48,7 @@ export async function copyInputs(node: Node, tree: SourceTree, expand: (w: strin
 }
 
 /** Applies a COPY/ADD to `root` from `tree` (the context, or a stage's or image's rootfs). */
-export async function copyStep(node: Node, root: string, tree: SourceTree, config: ContainerConfig, expand: (w: string) => string, add: boolean): Promise<void> {
+export async function copyStep(node: Node, root: string, tree: SourceTree, config: ContainerConfig, expand: (w: string) => string, add: boolean, fetch?: typeof globalThis.fetch): Promise<void> {
   const { sources, dest, flag } = parse(node, expand);
   const chown = flag('chown');
   const chmod = flag('chmod');
@@ -63,5 +63,6 @@ export async function copyStep(node: Node, root: string, tree: SourceTree, confi
     ...(chmod !== undefined ? { chmod } : {}),
     ...(checksum !== undefined ? { checksum } : {}),
     link: flag('link') !== undefined,
+    ...(fetch ? { fetch } : {}),
   });
 }

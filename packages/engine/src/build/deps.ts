@@ -25,5 +25,5 @@ export interface BuildDeps {
   /** The cache inputs of a COPY/ADD: the content hash of its sources. */
   copyInputs: (node: Node, tree: SourceTree, expand: (w: string) => string) => Promise<unknown>;
   /** Applies a COPY/ADD to `root` from `tree` (the context, or a stage's or image's rootfs). */
-  copy: (node: Node, root: string, tree: SourceTree, config: ContainerConfig, expand: (w: string) => string, add: boolean) => Promise<void>;
+  copy: (node: Node, root: string, tree: SourceTree, config: ContainerConfig, expand: (w: string) => string, add: boolean, fetch?: typeof globalThis.fetch) => Promise<void>;
 }
