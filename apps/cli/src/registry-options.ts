@@ -14,7 +14,7 @@ export async function registryOptions(): Promise<{ store: distribution.Credentia
       insecureRegistries: env.insecureRegistries,
       certsDir: env.certsDir,
       // An explicit CA list replaces Node's trust, NODE_EXTRA_CA_CERTS included: name it too.
-      caFiles: ['/etc/ssl/certs/ca-certificates.crt', ...(env.extraCaFile ? [env.extraCaFile] : [])],
+      caFiles: [...new Set(['/etc/ssl/certs/ca-certificates.crt', ...(env.extraCaFile ? [env.extraCaFile] : [])])],
       userAgent: `drydock/${VERSION}`,
     },
   };
