@@ -3,6 +3,9 @@ import { CliExit } from './runtime.js';
 /**
  * Turns any failure into one line on stderr and an exit code; a stack trace
  * only with DRYDOCK_DEBUG=1. Engine errors carry a code; anything else is a bug.
+ * The engine does what dockerd does for Docker's CLI, so its errors read as
+ * Docker prints the daemon's: `Error response from daemon: …`. A template error
+ * is Docker's client-side `template parsing error: …`, bare.
  */
 export function reportError(error: unknown, debug: boolean): number {
   if (error instanceof CliExit) {
@@ -10,8 +13,10 @@ export function reportError(error: unknown, debug: boolean): number {
     return error.exitCode;
   }
   const e = error as { name?: string; code?: string; message?: string; stack?: string };
-  if (e?.name === 'DrydockError' || e?.name === 'TemplateError') {
-    process.stderr.write(`Error: ${oneLine(e.message ?? '')}\n`);
+  if (e?.name === 'DrydockError') {
+    process.stderr.write(`${DAEMON_ERROR}${oneLine(e.message ?? '')}\n`);
+  } else if (e?.name === 'TemplateError') {
+    process.stderr.write(`${oneLine(e.message ?? '')}\n`);
   } else if (e?.code === 'EPIPE') {
     return 0;
   } else if (typeof e?.code === 'string' && e.code.startsWith('E') && e.message) {
@@ -21,6 +26,21 @@ export function reportError(error: unknown, debug: boolean): number {
   }
   if (debug && e?.stack) process.stderr.write(`${e.stack}\n`);
   return 1;
+}
+
+const DAEMON_ERROR = 'Error response from daemon: ';
+
+/**
+ * For the commands whose daemon errors Docker prints bare, from the progress
+ * stream (`push`, `load`): runs `fn`, and reports an engine error as its message alone.
+ */
+export async function streamErrorsBare<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if ((err as { name?: string })?.name === 'DrydockError') throw new CliExit(oneLine((err as Error).message), 1);
+    throw err;
+  }
 }
 
 function oneLine(s: string): string {

@@ -86,7 +86,7 @@ describe('drydock image commands (output shapes)', () => {
 
   it('rejects a bad --change with one line and stores nothing', () => {
     const before = box.run(['images', '-q', '--no-trunc']).stdout;
-    expect(expectCleanFailure(box.run(['import', '-c', 'RUN echo no', busyboxTar, 'nochange:1']))).toBe('Error: run is not a valid change command');
+    expect(expectCleanFailure(box.run(['import', '-c', 'RUN echo no', busyboxTar, 'nochange:1']))).toBe('Error response from daemon: run is not a valid change command');
     expect(box.run(['images', '-q', '--no-trunc']).stdout).toBe(before);
   });
 
@@ -94,22 +94,24 @@ describe('drydock image commands (output shapes)', () => {
     box.run(['tag', 'bb:1', 'bb:3']);
     expect(box.run(['rmi', 'bb:3']).stdout).toBe('Untagged: bb:3\n');
     const conflict = box.run(['rmi', id.slice(7, 19)]);
-    expect(expectCleanFailure(conflict)).toBe(`Error: conflict: unable to delete ${id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories`);
+    expect(expectCleanFailure(conflict)).toBe(`Error response from daemon: conflict: unable to delete ${id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories`);
     const forced = box.run(['rmi', '-f', id.slice(7, 15)]).stdout.split('\n');
     expect(forced.slice(0, 3).sort()).toEqual(['Deleted: ' + id, 'Untagged: bb:1', 'Untagged: localhost:5000/team/bb:2'].sort().filter((l) => forced.includes(l)));
     expect(forced).toContain(`Deleted: ${id}`);
   });
 
   it('fails cleanly on unknown images, bad names and bad archives', () => {
-    expect(expectCleanFailure(box.run(['rmi', 'nope:1']))).toBe('Error: No such image: nope:1');
-    expect(expectCleanFailure(box.run(['inspect', 'nope']))).toBe('Error: No such image: nope');
-    expect(expectCleanFailure(box.run(['tag', 'nope', 'x']))).toBe('Error: No such image: nope');
-    expect(expectCleanFailure(box.run(['history', 'nope']))).toBe('Error: No such image: nope');
+    expect(expectCleanFailure(box.run(['rmi', 'nope:1']))).toBe('Error response from daemon: No such image: nope:1');
+    expect(expectCleanFailure(box.run(['inspect', 'nope']))).toBe('Error: No such object: nope');
+    // Docker's client-side template errors have no prefix at all.
+    expect(expectCleanFailure(box.run(['images', '--format', '{{']))).toBe('template parsing error: template: :1: unclosed action');
+    expect(expectCleanFailure(box.run(['tag', 'nope', 'x']))).toBe('Error response from daemon: No such image: nope');
+    expect(expectCleanFailure(box.run(['history', 'nope']))).toBe('Error response from daemon: No such image: nope');
     expect(expectCleanFailure(box.run(['import', busyboxTar, 'Bad:Name']))).toMatch(/invalid reference format/);
     const bad = join(box.dir, 'bad.tar');
     writeFileSync(bad, Buffer.alloc(3000, 'x'));
-    expect(expectCleanFailure(box.run(['load', '-i', bad]))).toMatch(/^Error: invalid archive/);
-    expect(expectCleanFailure(box.run(['import', bad]))).toMatch(/^Error: invalid rootfs tar/);
+    expect(expectCleanFailure(box.run(['load', '-i', bad]))).toMatch(/^invalid archive/);
+    expect(expectCleanFailure(box.run(['import', bad]))).toMatch(/^Error response from daemon: invalid rootfs tar/);
     expect(expectCleanFailure(box.run(['load', '-i', join(box.dir, 'missing.tar')]))).toMatch(/no such file/);
     expect(expectCleanFailure(box.run(['import', 'http://127.0.0.1:59999/rootfs.tar']))).toMatch(/ECONNREFUSED/);
   });

@@ -129,7 +129,7 @@ describe('run', () => {
     expect(expectCleanFailure(box.run(['run', '-p', 'x:80', image, 'true']))).toMatch(/port/i);
     box.run(['create', '--name', 'taken', image, 'true']);
     expect(expectCleanFailure(box.run(['create', '--name', 'taken', image, 'true']))).toMatch(/is already in use/);
-    expect(expectCleanFailure(box.run(['logs', 'nosuchcontainer']))).toBe('Error: No such container: nosuchcontainer');
+    expect(expectCleanFailure(box.run(['logs', 'nosuchcontainer']))).toBe('Error response from daemon: No such container: nosuchcontainer');
   });
 
   it('removes an --rm container that cannot start, and keeps one without --rm as Created, like Docker', () => {

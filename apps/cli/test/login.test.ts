@@ -35,9 +35,9 @@ describe('login with htpasswd (Basic)', () => {
 
   it('refuses a wrong password in one line and stores nothing', async () => {
     const r = await run(['login', '-u', 'ann', '--password-stdin', reg.host], 'wrong\n');
-    expect(expectCleanFailure(r)).toBe(`Error: login attempt to http://${reg.host}/v2/ failed with status: 401 Unauthorized`);
+    expect(expectCleanFailure(r)).toBe(`Error response from daemon: login attempt to http://${reg.host}/v2/ failed with status: 401 Unauthorized`);
     expect(existsSync(join(dockerConfig, 'config.json'))).toBe(false);
-    expect(expectCleanFailure(await run(['push', `${reg.host}/team/app:1`]))).toBe('Error: unauthorized: authentication required');
+    expect(expectCleanFailure(await run(['push', `${reg.host}/team/app:1`]))).toBe('unauthorized: authentication required');
   });
 
   it('logs in (plain-text warning, Login Succeeded), pushes and pulls with the stored credentials, logs out', async () => {
@@ -70,7 +70,7 @@ describe('login with htpasswd (Basic)', () => {
     expect(config().auths?.[reg.host]).toBeUndefined();
     // Docker 20.10 prints the same line when nothing was stored.
     expect((await run(['logout', reg.host])).stdout).toBe(`Removing login credentials for ${reg.host}\n`);
-    expect(expectCleanFailure(await run(['pull', `${reg.host}/team/app:1`]))).toBe('Error: unauthorized: authentication required');
+    expect(expectCleanFailure(await run(['pull', `${reg.host}/team/app:1`]))).toBe('Error response from daemon: unauthorized: authentication required');
   });
 
   it('-p works with Docker\'s warning; --password-stdin needs -u; no terminal and no credentials is one line', async () => {
@@ -168,7 +168,7 @@ describe('token auth (Bearer)', () => {
 
   it('logs in through the token service, pushes with a push token reused across requests, pulls anonymously', async () => {
     const bad = await run(['login', '-u', 'ann', '--password-stdin', reg.host], 'nope');
-    expect(expectCleanFailure(bad)).toBe(`Error: Get "http://${reg.host}/v2/": unauthorized: incorrect username or password`);
+    expect(expectCleanFailure(bad)).toBe(`Error response from daemon: Get "http://${reg.host}/v2/": unauthorized: incorrect username or password`);
     const r = await run(['login', '-u', 'ann', '--password-stdin', reg.host], PASSWORD);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe('Login Succeeded\n');
@@ -189,7 +189,7 @@ describe('token auth (Bearer)', () => {
       expect(pull.status, pull.stderr).toBe(0);
       expect(tokens.requests).toEqual([{ user: 'anonymous', scopes: ['repository:team/tok:pull'] }]);
       expect((await anonymous.spawn(['tag', `${reg.host}/team/tok:1`, `${reg.host}/team/anon:1`])).status).toBe(0);
-      expect(expectCleanFailure(await anonymous.spawn(['push', `${reg.host}/team/anon:1`]))).toMatch(/^Error: (unauthorized|denied): /);
+      expect(expectCleanFailure(await anonymous.spawn(['push', `${reg.host}/team/anon:1`]))).toMatch(/^(unauthorized|denied): /);
     } finally {
       anonymous.cleanup();
     }

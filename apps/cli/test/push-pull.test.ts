@@ -93,7 +93,7 @@ describe('image push', () => {
     expect(r.stdout).toMatch(/^b: digest: sha256:[0-9a-f]{64} size: \d+$/m);
     const tags = (await (await fetch(`http://${reg.host}/v2/team/all/tags/list`)).json()) as { tags: string[] };
     expect(tags.tags.sort()).toEqual(['a', 'b']);
-    expect(expectCleanFailure(box.run(['push', `${reg.host}/team/none:1`]))).toBe(`Error: An image does not exist locally with the tag: ${reg.host}/team/none`);
+    expect(expectCleanFailure(box.run(['push', `${reg.host}/team/none:1`]))).toBe(`An image does not exist locally with the tag: ${reg.host}/team/none`);
   });
 });
 
@@ -174,7 +174,7 @@ describe('image pull', () => {
       expect(fresh.run(['inspect', '-f', '{{.Id}} {{.Architecture}}', `${reg.host}/team/bb:multi`]).stdout.trim()).toBe(`${sha256(armConfig)} arm64`);
 
       const before = fresh.run(['images', '-q']).stdout;
-      expect(expectCleanFailure(fresh.run(['pull', `${reg.host}/team/bb:armonly`]))).toBe('Error: no matching manifest for linux/amd64 in the manifest list entries');
+      expect(expectCleanFailure(fresh.run(['pull', `${reg.host}/team/bb:armonly`]))).toBe('Error response from daemon: no matching manifest for linux/amd64 in the manifest list entries');
       expect(expectCleanFailure(fresh.run(['pull', '--platform', 'linux/arm64', `${reg.host}/team/bb:1`]))).toMatch(/does not match the specified platform: wanted linux\/arm64, actual: linux\/amd64$/);
       expect(fresh.run(['images', '-q']).stdout).toBe(before);
       expect(fresh.run(['images', '--format', '{{.Tag}}', `${reg.host}/team/bb`]).stdout).not.toMatch(/armonly|^1$/m);

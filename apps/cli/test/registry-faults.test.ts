@@ -109,13 +109,13 @@ async function expectUntouched(): Promise<void> {
 
 describe('pull from a misbehaving registry', () => {
   it.each([
-    ['corrupt', /^Error: filesystem layer verification failed for digest sha256:[0-9a-f]{64}$/],
-    ['early', /^Error: filesystem layer verification failed for digest sha256:[0-9a-f]{64}$/],
-    ['diffid', /^Error: layer sha256:[0-9a-f]{64} unpacks to sha256:[0-9a-f]{64}, the image config expects sha256:[0-9a-f]{64}$/],
-    ['malformed', /^Error: malformed manifest: 127\.0\.0\.1:\d+\/malformed\/img:1: config: bad digest "nope"$/],
-    ['huge', /^Error: manifest for 127\.0\.0\.1:\d+\/huge\/img:1 is larger than 4194304 bytes$/],
-    ['notjson', /^Error: malformed manifest: 127\.0\.0\.1:\d+\/notjson\/img:1: not JSON$/],
-    ['missing', /^Error: manifest unknown: manifest unknown$/],
+    ['corrupt', /^Error response from daemon: filesystem layer verification failed for digest sha256:[0-9a-f]{64}$/],
+    ['early', /^Error response from daemon: filesystem layer verification failed for digest sha256:[0-9a-f]{64}$/],
+    ['diffid', /^Error response from daemon: layer sha256:[0-9a-f]{64} unpacks to sha256:[0-9a-f]{64}, the image config expects sha256:[0-9a-f]{64}$/],
+    ['malformed', /^Error response from daemon: malformed manifest: 127\.0\.0\.1:\d+\/malformed\/img:1: config: bad digest "nope"$/],
+    ['huge', /^Error response from daemon: manifest for 127\.0\.0\.1:\d+\/huge\/img:1 is larger than 4194304 bytes$/],
+    ['notjson', /^Error response from daemon: malformed manifest: 127\.0\.0\.1:\d+\/notjson\/img:1: not JSON$/],
+    ['missing', /^Error response from daemon: manifest unknown: manifest unknown$/],
   ])('%s: one line, nothing stored', async (repo, message) => {
     const r = await box.spawn(['pull', `${host}/${repo}/img:1`]);
     expect(expectCleanFailure(r)).toMatch(message);
@@ -134,10 +134,10 @@ describe('pull from a misbehaving registry', () => {
   it('an unreachable registry and an unknown host are one line each', async () => {
     const port = await freePort();
     expect(expectCleanFailure(await box.spawn(['pull', `127.0.0.1:${port}/x/img:1`]))).toBe(
-      `Error: Get "http://127.0.0.1:${port}/v2/x/img/manifests/1": dial tcp 127.0.0.1:${port}: connect: connection refused`,
+      `Error response from daemon: Get "http://127.0.0.1:${port}/v2/x/img/manifests/1": dial tcp 127.0.0.1:${port}: connect: connection refused`,
     );
     expect(expectCleanFailure(await box.spawn(['pull', 'nohost.invalid/x/img:1']))).toBe(
-      'Error: Get "https://nohost.invalid/v2/x/img/manifests/1": dial tcp: lookup nohost.invalid: no such host',
+      'Error response from daemon: Get "https://nohost.invalid/v2/x/img/manifests/1": dial tcp: lookup nohost.invalid: no such host',
     );
     await expectUntouched();
   });

@@ -53,7 +53,7 @@ afterAll(async () => {
 describe('registries off loopback', () => {
   it('refuses a certificate from an unknown CA in one line, and trusts certs.d/HOST:PORT/ca.crt', () => {
     expect(expectCleanFailure(box.run(['push', `${tls.host}/tls/bb:1`]))).toBe(
-      `Error: Post "https://${tls.host}/v2/tls/bb/blobs/uploads/": x509: certificate signed by unknown authority`,
+      `Post "https://${tls.host}/v2/tls/bb/blobs/uploads/": x509: certificate signed by unknown authority`,
     );
     mkdirSync(join(certsDir, tls.host), { recursive: true });
     execFileSync('cp', [join(box.dir, 'pki', 'ca.crt'), join(certsDir, tls.host, 'ca.crt')]);
@@ -119,7 +119,7 @@ describe('registries off loopback', () => {
   it('speaks plain HTTP to a registry only when it is listed as insecure', () => {
     const r = expectCleanFailure(box.run(['push', `${plain.host}/plain/bb:1`]));
     // The layer is known from the TLS push, so the first request is a HEAD for it.
-    expect(r).toMatch(new RegExp(`^Error: Head "https://${plain.host.replace(/\./g, '\\.')}/v2/plain/bb/blobs/sha256:[0-9a-f]{64}": http: server gave HTTP response to HTTPS client$`));
+    expect(r).toMatch(new RegExp(`^Head "https://${plain.host.replace(/\./g, '\\.')}/v2/plain/bb/blobs/sha256:[0-9a-f]{64}": http: server gave HTTP response to HTTPS client$`));
     box.env.DRYDOCK_INSECURE_REGISTRIES = `${address}/32`;
     try {
       const push = box.run(['push', `${plain.host}/plain/bb:1`]);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openEngine } from '../runtime.js';
+import { CliExit, openEngine } from '../runtime.js';
 import { inspectEach } from '../views/inspect-output.js';
 
 /** `drydock image inspect [-f FORMAT] IMAGE...`: Docker's JSON array, or a template per image. */
@@ -15,8 +15,10 @@ export function defineImageInspect(cmd: Command): Command {
           return engine.inspect(image);
         } catch (err) {
           // Top-level `inspect` also finds containers, as Docker's does.
-          const container = cmd.parent?.name() === 'drydock' ? await engine.containers.inspect(image).catch(() => undefined) : undefined;
+          if (cmd.parent?.name() !== 'drydock') throw err;
+          const container = await engine.containers.inspect(image).catch(() => undefined);
           if (container) return container;
+          if ((err as { code?: string }).code === 'not-found') throw new CliExit(`Error: No such object: ${image}`, 1);
           throw err;
         }
       });

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { Command } from 'commander';
+import { streamErrorsBare } from '../errors.js';
 import { CliExit, openEngine, out } from '../runtime.js';
 
 /** `drydock image load [-i FILE] [-q]`: prints `Loaded image: NAME` or `Loaded image ID: ID`. */
@@ -12,7 +13,7 @@ export function defineImageLoad(cmd: Command): Command {
       if (!opts.input && process.stdin.isTTY) throw new CliExit('Error: requested load from stdin, but stdin is empty', 1);
       const { engine, ctx } = await openEngine();
       const input = opts.input ? await openFile(opts.input) : process.stdin;
-      const loaded = await engine.load(ctx, input);
+      const loaded = await streamErrorsBare(() => engine.load(ctx, input));
       for (const image of loaded) {
         for (const r of image.replaced) {
           out(`The image ${r.tag} already exists, renaming the old one with ID ${r.previous} to empty string`);
@@ -28,7 +29,7 @@ export async function openFile(path: string): Promise<NodeJS.ReadableStream & im
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
-    stream.once('error', (e: NodeJS.ErrnoException) => reject(new CliExit(`Error: open ${path}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`, 1)));
+    stream.once('error', (e: NodeJS.ErrnoException) => reject(new CliExit(`open ${path}: ${e.code === 'ENOENT' ? 'no such file or directory' : e.message}`, 1)));
   });
   return stream;
 }

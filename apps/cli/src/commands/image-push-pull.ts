@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { EngineEvent } from '@drydock/engine';
 import { registryOptions } from '../registry-options.js';
 import { openEngine, out } from '../runtime.js';
+import { streamErrorsBare } from '../errors.js';
 
 /**
  * Docker's push and pull output without a terminal: one line per image
@@ -32,7 +33,8 @@ export function defineImagePush(cmd: Command): Command {
     .option('-q, --quiet', 'Suppress verbose output')
     .action(async (name: string, opts: { allTags?: boolean; quiet?: boolean }) => {
       const { engine, ctx } = await openEngine();
-      const results = await engine.push({ ...ctx, onEvent: progressPrinter(opts.quiet ?? false) }, name, { ...(await registryOptions()).options, all: opts.allTags ?? false });
+      const options = (await registryOptions()).options;
+      const results = await streamErrorsBare(() => engine.push({ ...ctx, onEvent: progressPrinter(opts.quiet ?? false) }, name, { ...options, all: opts.allTags ?? false }));
       if (opts.quiet) for (const r of results) out(r.ref);
     });
 }
