@@ -105,8 +105,8 @@ describe('drydock image commands (output shapes)', () => {
     expect(expectCleanFailure(box.run(['inspect', 'nope']))).toBe('Error: No such object: nope');
     // Docker's client-side template errors have no prefix at all.
     expect(expectCleanFailure(box.run(['images', '--format', '{{']))).toBe('template parsing error: template: :1: unclosed action');
-    expect(expectCleanFailure(box.run(['tag', 'nope', 'x']))).toBe('Error response from daemon: No such image: nope');
-    expect(expectCleanFailure(box.run(['history', 'nope']))).toBe('Error response from daemon: No such image: nope');
+    expect(expectCleanFailure(box.run(['tag', 'nope', 'x']))).toBe('Error response from daemon: No such image: nope:latest');
+    expect(expectCleanFailure(box.run(['history', 'nope']))).toBe('Error response from daemon: No such image: nope:latest');
     expect(expectCleanFailure(box.run(['import', busyboxTar, 'Bad:Name']))).toMatch(/invalid reference format/);
     const bad = join(box.dir, 'bad.tar');
     writeFileSync(bad, Buffer.alloc(3000, 'x'));

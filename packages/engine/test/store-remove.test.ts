@@ -66,7 +66,7 @@ describe('image tag and rm (Docker daemon rules)', () => {
 
   it.each([
     ['an unknown name', 'nope:1', 'No such image: nope:1'],
-    ['an unknown ID prefix', 'abcdef012345', 'No such image: abcdef012345'],
+    ['an unknown ID prefix', 'abcdef012345', 'No such image: abcdef012345:latest'],
   ])('fails on %s', (_what, name, message) => {
     expect(() => t.engine.remove(ctx, name)).toThrow(message);
     expect(t.engine.list()).toHaveLength(1);

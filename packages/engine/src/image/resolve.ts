@@ -1,6 +1,6 @@
 import { isDigest, type Digest } from '../digest.js';
 import { DrydockError, isDrydockError } from '../errors.js';
-import { formatReference, isFullImageId, parseNormalizedNamed, tagNameOnly, type Reference } from '../reference/index.js';
+import { familiarString, formatReference, isFullImageId, parseNormalizedNamed, tagNameOnly, type Reference } from '../reference/index.js';
 import type { ImageStore } from '../store/image-store.js';
 
 export interface ResolvedImage {
@@ -14,7 +14,7 @@ const HEX_PREFIX = /^(sha256:)?[a-f0-9]{1,64}$/;
 /**
  * Finds an image as Docker's daemon does (GetImage): a full ID or digest
  * first, then a name (`ubuntu` → docker.io/library/ubuntu:latest), then a
- * unique ID prefix. Throws `not-found` with Docker's "No such image" text.
+ * unique ID prefix. Throws `not-found` with dockerd's "No such image" text.
  */
 export function resolveImage(store: ImageStore, refOrId: string): ResolvedImage {
   const full = isFullImageId(refOrId) ? (`sha256:${refOrId}` as Digest) : isDigest(refOrId) ? refOrId : undefined;
@@ -35,7 +35,8 @@ export function resolveImage(store: ImageStore, refOrId: string): ResolvedImage 
     if (matches.length === 1) return { id: matches[0]! };
     if (matches.length > 1) throw new DrydockError('invalid-argument', `image ID prefix ${refOrId} is ambiguous`);
   }
-  throw new DrydockError('not-found', `No such image: ${refOrId}`);
+  // As dockerd's ErrImageDoesNotExist: the name as it was looked up (`nope` → `nope:latest`).
+  throw new DrydockError('not-found', `No such image: ${named ? familiarString(named) : refOrId}`);
 }
 
 /** Parses a target name for tag/import/load: normalized, `latest` when no tag, no digest allowed. */
