@@ -132,6 +132,20 @@ describe('run', () => {
     expect(expectCleanFailure(box.run(['logs', 'nosuchcontainer']))).toBe('Error response from daemon: No such container: nosuchcontainer');
   });
 
+  it.each([
+    ['rm'], ['logs'], ['stop'], ['start'], ['restart'], ['kill'], ['pause'], ['unpause'], ['wait'], ['diff'], ['commit'], ['export'],
+    ['exec', 'true'], ['container', 'inspect'], ['inspect'],
+  ])("fails on unknown containers with Docker's lines and exit code: %s", (...command: string[]) => {
+    // Two names where the command takes several, so that the per-name lines and any summary line show.
+    const takesMany = ['rm', 'stop', 'start', 'restart', 'kill', 'pause', 'unpause', 'wait', 'inspect'].includes(command.at(-1)!);
+    const names = takesMany ? ['nosuch-a', 'nosuch-b'] : ['nosuch-a'];
+    const args = command[0] === 'exec' ? ['exec', ...names, ...command.slice(1)] : [...command, ...names];
+    const ours = box.run(args);
+    const docker = sh('docker', args);
+    expect({ status: ours.status, stderr: ours.stderr }).toEqual({ status: docker.status, stderr: docker.stderr });
+    expect(docker.status).not.toBe(0);
+  });
+
   it('removes an --rm container that cannot start, and keeps one without --rm as Created, like Docker', () => {
     for (const detach of [[], ['-d']]) {
       const r = box.run(['run', ...detach, '--rm', '--name', 'rm-unstartable', '--network', 'none', '-u', 'nosuch', image, 'true']);

@@ -4,14 +4,27 @@ import { CliExit, openEngine, out } from '../runtime.js';
 import { shimCommand } from '../shim.js';
 import type { Engine, OperationContext } from '@drydock/engine';
 
-/** Runs `fn` for each container, printing what Docker prints; one failure does not stop the rest. */
-async function eachContainer(names: string[], fn: (engine: Engine, ctx: OperationContext, name: string) => Promise<string | void>): Promise<void> {
+/**
+ * Runs `fn` for each container, printing what Docker prints; one failure does
+ * not stop the rest. `summary` is the last line after failures (`start` has one).
+ */
+async function eachContainer(
+  names: string[],
+  fn: (engine: Engine, ctx: OperationContext, name: string) => Promise<string | void>,
+  summary?: (failed: string[]) => string,
+): Promise<void> {
   const { engine, ctx } = await openEngine();
-  const failed = await eachReported(names, async (name) => {
-    const echoed = await fn(engine, ctx, name);
-    if (echoed !== undefined) out(echoed);
+  const failed: string[] = [];
+  await eachReported(names, async (name) => {
+    try {
+      const echoed = await fn(engine, ctx, name);
+      if (echoed !== undefined) out(echoed);
+    } catch (err) {
+      failed.push(name);
+      throw err;
+    }
   });
-  if (failed) throw new CliExit('', 1);
+  if (failed.length > 0) throw new CliExit(summary ? summary(failed) : '', 1);
 }
 
 export function defineContainerStart(cmd: Command): Command {
@@ -19,10 +32,14 @@ export function defineContainerStart(cmd: Command): Command {
     .description('Start one or more stopped containers')
     .argument('<containers...>', 'CONTAINER')
     .action((names: string[]) =>
-      eachContainer(names, async (engine, ctx, name) => {
-        await engine.containers.start(ctx, name, { detach: shimCommand() });
-        return name;
-      }),
+      eachContainer(
+        names,
+        async (engine, ctx, name) => {
+          await engine.containers.start(ctx, name, { detach: shimCommand() });
+          return name;
+        },
+        (failed) => `Error: failed to start containers: ${failed.join(', ')}`,
+      ),
     );
 }
 

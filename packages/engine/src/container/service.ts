@@ -105,7 +105,14 @@ export class ContainerService {
   }
 
   async kill(ctx: OperationContext, idOrName: string, signal = 'SIGKILL'): Promise<void> {
-    const record = this.store.resolve(idOrName);
+    let record: ContainerRecord;
+    try {
+      record = this.store.resolve(idOrName);
+    } catch (err) {
+      // dockerd's ContainerKill words every failure this way, an unknown name too.
+      if (isDrydockError(err, 'not-found')) throw new DrydockError('not-found', `Cannot kill container: ${idOrName}: ${err.message}`);
+      throw err;
+    }
     const { d, ops } = await this.load();
     const s = await ops.containerSummary(d, record);
     if (s.status !== 'running' && s.status !== 'paused') throw new DrydockError('conflict', `Cannot kill container: ${idOrName}: Container ${record.id} is not running`);
