@@ -30,6 +30,11 @@ export function reportError(error: unknown, debug: boolean): number {
 
 const DAEMON_ERROR = 'Error response from daemon: ';
 
+/** An error the CLI words itself where Docker's comes from the daemon. */
+export function daemonError(message: string): CliExit {
+  return new CliExit(`${DAEMON_ERROR}${message}`, 1);
+}
+
 /**
  * For the commands whose daemon errors Docker prints bare, from the progress
  * stream (`push`, `load`): runs `fn`, and reports an engine error as its message alone.

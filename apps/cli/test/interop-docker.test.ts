@@ -61,6 +61,22 @@ describe('Docker and Drydock exchange images', () => {
     expect(r.stdout).toBe(`Loaded image: ${tag}\n`);
   });
 
+  it.each([
+    [['rmi', 'nosuch-img', 'nosuch-img:2']],
+    [['tag', 'nosuch-img', 'x']],
+    [['history', 'nosuch-img']],
+    [['image', 'inspect', 'nosuch-img', 'registry.example.com:5000/team/nosuch:1']],
+    [['inspect', 'nosuch-img']],
+    [['rmi', 'abcdef012345']],
+    [['volume', 'inspect', 'nosuch-vol']],
+    [['volume', 'rm', 'nosuch-vol']],
+  ])("fails on unknown images and volumes with Docker's lines and exit code: %j", (args) => {
+    const ours = box.run(args);
+    const docker = sh('docker', args);
+    expect({ status: ours.status, stderr: ours.stderr }).toEqual({ status: docker.status, stderr: docker.stderr });
+    expect(docker.status).not.toBe(0);
+  });
+
   it('prints the multi-repository conflict as Docker does', () => {
     const other = `drydock-it/other:${process.pid}`;
     must('docker', ['tag', tag, other]);

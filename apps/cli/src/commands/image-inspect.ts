@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { daemonError } from '../errors.js';
 import { CliExit, openEngine } from '../runtime.js';
 import { inspectEach } from '../views/inspect-output.js';
 
@@ -15,12 +16,17 @@ export function defineImageInspect(cmd: Command): Command {
           return engine.inspect(image);
         } catch (err) {
           // Top-level `inspect` also finds containers, as Docker's does.
-          if (cmd.parent?.name() !== 'drydock') throw err;
+          // `image inspect` says it twice, as dockerd's does: `no such image: nope: No such image: nope:latest`.
+          if (cmd.parent?.name() !== 'drydock') throw isNotFound(err) ? daemonError(`no such image: ${image}: ${(err as Error).message}`) : err;
           const container = await engine.containers.inspect(image).catch(() => undefined);
           if (container) return container;
-          if ((err as { code?: string }).code === 'not-found') throw new CliExit(`Error: No such object: ${image}`, 1);
+          if (isNotFound(err)) throw new CliExit(`Error: No such object: ${image}`, 1);
           throw err;
         }
       });
     });
+}
+
+function isNotFound(err: unknown): boolean {
+  return (err as { code?: string })?.code === 'not-found';
 }

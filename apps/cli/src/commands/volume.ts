@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { VolumeSummary } from '@drydock/engine';
 import { confirm } from '../confirm.js';
-import { eachReported } from '../errors.js';
+import { daemonError, eachReported } from '../errors.js';
 import { collect, parseFilters } from '../options.js';
 import { CliExit, openEngine, out } from '../runtime.js';
 import { inspectEach } from '../views/inspect-output.js';
@@ -14,7 +14,7 @@ export function defineVolumeCreate(cmd: Command): Command {
     .option('-d, --driver <string>', 'Specify volume driver name', 'local')
     .option('--label <list>', 'Set metadata for a volume', collect, [])
     .action(async (name: string | undefined, opts: { driver: string; label: string[] }) => {
-      if (opts.driver !== 'local') throw new CliExit(`Error response from daemon: create ${name ?? ''}: error looking up volume plugin ${opts.driver}: plugin "${opts.driver}" not found`, 1);
+      if (opts.driver !== 'local') throw daemonError(`create ${name ?? ''}: error looking up volume plugin ${opts.driver}: plugin "${opts.driver}" not found`);
       const { engine, ctx } = await openEngine();
       const labels = Object.fromEntries(opts.label.map((l) => [l.split('=')[0]!, l.includes('=') ? l.slice(l.indexOf('=') + 1) : '']));
       out(engine.volumes.create(ctx, name, { labels }).name);
