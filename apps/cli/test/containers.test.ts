@@ -124,8 +124,14 @@ describe('run', () => {
   });
 
   it('fails cleanly on an unknown image, a bad port and a taken name', () => {
-    expect(expectCleanFailure(box.run(['run', 'nope:1']))).toMatch(/No such image: nope:1/);
-    expect(box.run(['run', 'nope:1']).status).toBe(125);
+    // An image that is not here is pulled first, as Docker's run does; this registry is not there.
+    const missing = box.run(['run', '127.0.0.1:1/nope:1']);
+    expect(missing.status).toBe(125);
+    expect(missing.stderr.split('\n')[0]).toBe("Unable to find image '127.0.0.1:1/nope:1' locally");
+    expect(missing.stderr.trimEnd().split('\n').at(-1)).toMatch(/^drydock: Get "http:\/\/127\.0\.0\.1:1\/v2\/nope\/manifests\/1": dial tcp 127\.0\.0\.1:1: connect: connection refused\.$/);
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
+    // A full image ID names nothing to pull (Docker says the same, from its daemon).
+    expect(expectCleanFailure(box.run(['run', 'f'.repeat(64)]))).toBe(`drydock: No such image: ${'f'.repeat(64)}.`);
     expect(expectCleanFailure(box.run(['run', '-p', 'x:80', image, 'true']))).toMatch(/port/i);
     box.run(['create', '--name', 'taken', image, 'true']);
     expect(expectCleanFailure(box.run(['create', '--name', 'taken', image, 'true']))).toMatch(/is already in use/);

@@ -117,6 +117,23 @@ describe('image pull', () => {
       expect(pusher.run(['inspect', '-f', '{{.Id}}', image]).stdout.trim()).toBe(dockerId);
       expect(pusher.run(['images', '--digests', '--format', '{{.Repository}} {{.Tag}} {{.Digest}}']).stdout.trim()).toBe(`${reg.host}/fromdocker/bb 1 ${digest}`);
       expect(pusher.run(['run', '--rm', '--network', 'none', image, 'echo', 'pulled by drydock']).stdout.trim()).toBe('pulled by drydock');
+      // run of an image that is not here pulls it first, as Docker's does, its progress on stderr.
+      const runner = cliSandbox();
+      try {
+        const ran = runner.run(['run', '--rm', '--network', 'none', image, 'echo', 'pulled by run']);
+        expect({ status: ran.status, stdout: ran.stdout }).toEqual({ status: 0, stdout: 'pulled by run\n' });
+        const progress = ran.stderr.trimEnd().split('\n');
+        expect(progress.slice(0, 2)).toEqual([`Unable to find image '${image}' locally`, '1: Pulling from fromdocker/bb']);
+        expect(progress.at(-1)).toBe(`Status: Downloaded newer image for ${image}`);
+        expect(runner.run(['inspect', '-f', '{{.Id}}', image]).stdout.trim()).toBe(dockerId);
+        // And Docker prints the same first and last lines when it pulls for run.
+        must('docker', ['rmi', image]);
+        const docker = sh('docker', ['run', '--rm', '--network', 'none', image, 'echo', 'pulled by run']);
+        const dockerProgress = docker.stderr.trimEnd().split('\n');
+        expect([dockerProgress[0], dockerProgress.at(-1)]).toEqual([progress[0], progress.at(-1)]);
+      } finally {
+        runner.cleanup();
+      }
       const again = pusher.run(['pull', image]);
       expect(again.stdout).toContain(`Status: Image is up to date for ${image}`);
       expect(again.stdout).toMatch(/^[0-9a-f]{12}: Already exists$/m);

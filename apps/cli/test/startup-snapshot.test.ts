@@ -56,8 +56,8 @@ describe('the startup snapshot', () => {
       const r = spawnSync(join(repoRoot, 'bin/drydock'), args, { env });
       return { args, warned: r.stderr.toString().includes('Ignoring extra certs from') };
     };
-    const without = [['--version'], ['run', '--rm', '127.0.0.1:1/x:1'], ['images', '-q'], ['image', 'ls'], ['ps', '-a'], ['container', 'ls'], ['volume', 'ls'], ['inspect', 'busybox:latest'], ['history', 'busybox:latest']];
-    const handedOver = [['pull', '127.0.0.1:1/x:1'], ['image', 'pull', '127.0.0.1:1/x:1'], ['push', '127.0.0.1:1/x:1'], ['import', 'https://127.0.0.1:1/rootfs.tar'], ['build', '-q', join(sandbox.dir, 'ctx')]];
+    const without = [['--version'], ['images', '-q'], ['image', 'ls'], ['ps', '-a'], ['container', 'ls'], ['volume', 'ls'], ['inspect', 'busybox:latest'], ['history', 'busybox:latest']];
+    const handedOver = [['pull', '127.0.0.1:1/x:1'], ['image', 'pull', '127.0.0.1:1/x:1'], ['push', '127.0.0.1:1/x:1'], ['run', '--rm', '127.0.0.1:1/x:1'], ['import', 'https://127.0.0.1:1/rootfs.tar'], ['build', '-q', join(sandbox.dir, 'ctx')]];
     for (const args of [...without, ...handedOver]) expect(drydock(args)).toEqual({ args, warned: false });
     expect(drydock(['agent'])).toEqual({ args: ['agent'], warned: true }); // fails at once: no --hub
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { CreateOptions } from '@drydock/engine';
+import type { CreateOptions, Engine, OperationContext } from '@drydock/engine';
 import { envVar } from '../env.js';
 import { collect } from '../options.js';
 import { CliExit, openEngine, out } from '../runtime.js';
@@ -103,7 +103,7 @@ function parseCpus(v: string): number {
 export function defineContainerCreate(cmd: Command): Command {
   return containerFlags(cmd.description('Create a new container')).action(async (image: string, command: string[], flags: RunFlags) => {
     const { engine, ctx } = await openEngine();
-    const record = await engine.containers.create(ctx, createOptions(image, command, flags)).catch(engineError);
+    const record = await createContainer(engine, ctx, image, command, flags);
     out(record.id);
   });
 }
@@ -117,7 +117,7 @@ export function defineContainerRun(cmd: Command): Command {
     .option('-d, --detach', 'Run container in background and print container ID')
     .action(async (image: string, command: string[], flags: RunFlags) => {
       const { engine, ctx } = await openEngine();
-      const record = await engine.containers.create(ctx, createOptions(image, command, flags)).catch(engineError);
+      const record = await createContainer(engine, ctx, image, command, flags);
       if (flags.detach) {
         const state = await engine.containers.start(ctx, record.id, { detach: shimCommand() }).catch(engineError);
         out(record.id);
@@ -134,6 +134,28 @@ export function defineContainerRun(cmd: Command): Command {
 }
 
 /** Engine failures of create/start exit 125, as the Docker CLI's. */
+/** Creates the container; an image that is not here is pulled first ("Unable to find image … locally"), as Docker's CLI does. */
+async function createContainer(engine: Engine, ctx: OperationContext, image: string, command: string[], flags: RunFlags) {
+  const options = createOptions(image, command, flags);
+  try {
+    return await engine.containers.create(ctx, options);
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (e?.code !== 'not-found' || !e.message?.startsWith('No such image')) return engineError(err);
+  }
+  const { reference } = await import('@drydock/engine');
+  let named: string;
+  try {
+    named = reference.familiarString(reference.tagNameOnly(reference.parseNormalizedNamed(image)));
+  } catch {
+    throw new CliExit(`drydock: No such image: ${image}.`, 125); // an ID that is not here: nothing to pull
+  }
+  process.stderr.write(`Unable to find image '${named}' locally\n`);
+  const { pullMissingImage } = await import('./image-push-pull.js');
+  await pullMissingImage(engine, ctx, image).catch(engineError);
+  return engine.containers.create(ctx, options).catch(engineError);
+}
+
 function engineError(err: unknown): never {
   const e = err as { name?: string; message?: string };
   if (e?.name === 'DrydockError') throw new CliExit(`drydock: ${e.message}.`, 125);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { EngineEvent } from '@drydock/engine';
+import type { Engine, EngineEvent, OperationContext } from '@drydock/engine';
 import { registryOptions } from '../registry-options.js';
 import { openEngine, out } from '../runtime.js';
 import { streamErrorsBare } from '../errors.js';
@@ -9,17 +9,17 @@ import { streamErrorsBare } from '../errors.js';
  * status and per layer status change (`a1b2c3d4e5f6: Pushed`); byte counts
  * of Pushing/Downloading/Extracting are left out, as Docker leaves them out.
  */
-function progressPrinter(quiet: boolean): (e: EngineEvent) => void {
+function progressPrinter(quiet: boolean, print: (line: string) => void = out): (e: EngineEvent) => void {
   const seen = new Set<string>();
   return (e) => {
     if (quiet) return;
-    if (e.type === 'engine:registry:status') out(e.text);
+    if (e.type === 'engine:registry:status') print(e.text);
     else if (e.type === 'engine:registry:layer') {
       if (e.current !== undefined) return;
       const line = `${e.id}: ${e.status === 'Mounted from' ? `Mounted from ${e.from ?? ''}` : e.status}`;
       if (e.status !== 'Retrying' && seen.has(line)) return;
       seen.add(line);
-      out(line);
+      print(line);
     }
   };
 }
@@ -59,4 +59,10 @@ export function defineImagePull(cmd: Command): Command {
       if (opts.allTags) return;
       for (const r of results) out(r.ref);
     });
+}
+
+/** What `run` and `create` do with an image that is not here, as Docker's CLI: pull it, its progress on stderr. */
+export async function pullMissingImage(engine: Engine, ctx: OperationContext, name: string): Promise<void> {
+  const err = (line: string) => void process.stderr.write(`${line}\n`);
+  await engine.pull({ ...ctx, onEvent: progressPrinter(false, err) }, name, { ...(await registryOptions()).options, all: false });
 }
