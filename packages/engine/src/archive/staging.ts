@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { DigestingStream, type Digest } from '../digest.js';
 import { DrydockError } from '../errors.js';
-import { confinedPath } from '../layers/tar-inspector.js';
+import { confinedPath, describeTarError } from '../layers/tar-inspector.js';
 import { TarSniffer, type SniffResult } from '../layers/tar-sniffer.js';
 import { stagingName } from '../store/content-store.js';
 
@@ -128,11 +128,5 @@ export class StagedArchive {
 }
 
 function asArchiveError(err: Error): Error {
-  return err instanceof DrydockError ? err : new DrydockError('invalid-archive', `invalid archive: ${describe(err)}`, { cause: err });
-}
-
-function describe(err: Error): string {
-  if (/unexpected end/i.test(err.message)) return 'the archive is truncated';
-  if (/invalid tar header/i.test(err.message)) return 'not a tar archive, or it is corrupt';
-  return err.message;
+  return err instanceof DrydockError ? err : new DrydockError('invalid-archive', `invalid archive: ${describeTarError(err)}`, { cause: err });
 }

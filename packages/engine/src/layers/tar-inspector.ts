@@ -59,6 +59,7 @@ export class LayerTarCheck {
     const name = confinedPath(header.name, () => this.error(`path escapes the root: ${JSON.stringify(header.name)}`));
     const parent = name.slice(0, Math.max(0, name.lastIndexOf('/')));
     // Entries of one directory come together: its ancestors were checked for the entry before.
+    // A symlink added since cannot be one of them: it lies in the checked parent, not above it.
     if (parent !== this.checkedParent) {
       for (let i = name.indexOf('/'); i > 0; i = name.indexOf('/', i + 1)) {
         if (this.symlinks.has(name.slice(0, i))) throw this.error(`entry ${JSON.stringify(header.name)} lies beneath a symlink`);
@@ -72,7 +73,6 @@ export class LayerTarCheck {
         break;
       case 'symlink':
         this.symlinks.add(name);
-        this.checkedParent = undefined; // a later entry may lie beneath this one
         this.summary.unpackedSize += Buffer.byteLength(header.linkname ?? '');
         break;
       case 'link':
@@ -142,7 +142,8 @@ export function confinedPath(raw: string, error: () => Error): string {
   return parts.join('/');
 }
 
-function describeTarError(err: Error): string {
+/** A tar reader's failure (tar-stream's or the walker's, which share their messages) in words for a user. */
+export function describeTarError(err: Error): string {
   const m = err.message;
   if (/unexpected end/i.test(m)) return 'the archive is truncated';
   if (/invalid tar header/i.test(m)) return 'not a tar archive, or it is corrupt';
