@@ -13,7 +13,7 @@ export function reportError(error: unknown, debug: boolean): number {
     return error.exitCode;
   }
   const e = error as { name?: string; code?: string; message?: string; stack?: string };
-  if (e?.name === 'DrydockError') {
+  if (isEngineError(e)) {
     process.stderr.write(`${DAEMON_ERROR}${oneLine(e.message ?? '')}\n`);
   } else if (e?.name === 'TemplateError') {
     process.stderr.write(`${oneLine(e.message ?? '')}\n`);
@@ -30,6 +30,15 @@ export function reportError(error: unknown, debug: boolean): number {
 
 const DAEMON_ERROR = 'Error response from daemon: ';
 
+/**
+ * Whether `err` is the engine's DrydockError (with `code`, when given). By name and code, not
+ * instanceof: commands stay free of a static import of the engine, which the ESM bundle loads on use.
+ */
+export function isEngineError(err: unknown, code?: string): err is Error & { code: string } {
+  const e = err as { name?: string; code?: string } | null;
+  return e?.name === 'DrydockError' && (code === undefined || e.code === code);
+}
+
 /** An error the CLI words itself where Docker's comes from the daemon. */
 export function daemonError(message: string): CliExit {
   return new CliExit(`${DAEMON_ERROR}${message}`, 1);
@@ -43,7 +52,7 @@ export async function streamErrorsBare<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if ((err as { name?: string })?.name === 'DrydockError') throw new CliExit(oneLine((err as Error).message), 1);
+    if (isEngineError(err)) throw new CliExit(oneLine(err.message), 1);
     throw err;
   }
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CreateOptions, Engine, OperationContext } from '@drydock/engine';
 import { envVar } from '../env.js';
+import { isEngineError } from '../errors.js';
 import { collect } from '../options.js';
 import { CliExit, openEngine, out } from '../runtime.js';
 import { shimCommand } from '../shim.js';
@@ -133,16 +134,24 @@ export function defineContainerRun(cmd: Command): Command {
     });
 }
 
-/** Engine failures of create/start exit 125, as the Docker CLI's. */
 /** Creates the container; an image that is not here is pulled first ("Unable to find image … locally"), as Docker's CLI does. */
 async function createContainer(engine: Engine, ctx: OperationContext, image: string, command: string[], flags: RunFlags) {
   const options = createOptions(image, command, flags);
+  if (!imageIsHere(engine, image)) await pullForRun(engine, ctx, image);
+  return engine.containers.create(ctx, options).catch(engineError);
+}
+
+function imageIsHere(engine: Engine, image: string): boolean {
   try {
-    return await engine.containers.create(ctx, options);
+    engine.resolve(image);
+    return true;
   } catch (err) {
-    const e = err as { code?: string; message?: string };
-    if (e?.code !== 'not-found' || !e.message?.startsWith('No such image')) return engineError(err);
+    if (isEngineError(err, 'not-found')) return false;
+    return engineError(err);
   }
+}
+
+async function pullForRun(engine: Engine, ctx: OperationContext, image: string): Promise<void> {
   const { reference } = await import('@drydock/engine');
   let named: string;
   try {
@@ -153,11 +162,10 @@ async function createContainer(engine: Engine, ctx: OperationContext, image: str
   process.stderr.write(`Unable to find image '${named}' locally\n`);
   const { pullMissingImage } = await import('./image-push-pull.js');
   await pullMissingImage(engine, ctx, image).catch(engineError);
-  return engine.containers.create(ctx, options).catch(engineError);
 }
 
+/** Engine failures of create/start exit 125, as the Docker CLI's. */
 function engineError(err: unknown): never {
-  const e = err as { name?: string; message?: string };
-  if (e?.name === 'DrydockError') throw new CliExit(`drydock: ${e.message}.`, 125);
+  if (isEngineError(err)) throw new CliExit(`drydock: ${err.message}.`, 125);
   throw err;
 }

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { envVar } from '../env.js';
 import { collect } from '../options.js';
 import { CliExit, openEngine, out } from '../runtime.js';
+import { isEngineError } from '../errors.js';
 import { BuildProgress, plainProgress, ttyProgress } from '../views/build-progress.js';
 
 interface BuildFlags {
@@ -71,7 +72,7 @@ export function defineImageBuild(cmd: Command): Command {
         )
         .catch((err: Error & { name?: string }) => {
           display?.finish('ERROR');
-          if (err.name === 'DrydockError') throw new CliExit(`ERROR: failed to solve: ${err.message}`, 1);
+          if (isEngineError(err)) throw new CliExit(`ERROR: failed to solve: ${err.message}`, 1);
           throw err;
         });
       if (flags.iidfile) writeFileSync(flags.iidfile, id);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { daemonError } from '../errors.js';
+import { daemonError, isEngineError } from '../errors.js';
 import { CliExit, openEngine } from '../runtime.js';
 import { inspectEach } from '../views/inspect-output.js';
 
@@ -17,16 +17,12 @@ export function defineImageInspect(cmd: Command): Command {
         } catch (err) {
           // Top-level `inspect` also finds containers, as Docker's does.
           // `image inspect` says it twice, as dockerd's does: `no such image: nope: No such image: nope:latest`.
-          if (cmd.parent?.name() !== 'drydock') throw isNotFound(err) ? daemonError(`no such image: ${image}: ${(err as Error).message}`) : err;
+          if (cmd.parent?.name() !== 'drydock') throw isEngineError(err, 'not-found') ? daemonError(`no such image: ${image}: ${(err as Error).message}`) : err;
           const container = await engine.containers.inspect(image).catch(() => undefined);
           if (container) return container;
-          if (isNotFound(err)) throw new CliExit(`Error: No such object: ${image}`, 1);
+          if (isEngineError(err, 'not-found')) throw new CliExit(`Error: No such object: ${image}`, 1);
           throw err;
         }
       });
     });
-}
-
-function isNotFound(err: unknown): boolean {
-  return (err as { code?: string })?.code === 'not-found';
 }
